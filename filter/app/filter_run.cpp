@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+#include "filter/app/filter_run.h"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+
+#include "filter/app/log_line.h"
+#include "filter/app/output.h"
+#include "filter/app/plan.h"
+#include "filter/dkim/error.h"
+#include "filter/mail/fd_io.h"
+#include "filter/mail/message_input.h"
+#include "filter/mail/spool.h"
+
+namespace dkim::app {
+namespace {
+
+constexpr std::size_t kBodyBlock = 256 * 1024;
+
+bool has_line_break(const std::string& s) { return s.find_first_of("\r\n") != std::string::npos; }
+
+// DNS-name-like tokens only: a stray ';' or space would corrupt the field.
+bool is_token(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+class Run {
+ public:
+  explicit Run(const Options& o) : o_(o), input_(0), started_(std::chrono::steady_clock::now()) {
+    if (o.to_stdout)
+      sink_ = std::make_unique<StdoutSink>();
+    else
+      sink_ = std::make_unique<SendmailSink>(o.sendmail, o.sender, o.recipients);
+    log_.set("queue_id", o.queue_id);
+    log_.set("sender", o.sender);
+    log_.set("user", o.sasl_user.empty() ? o.client_ip : o.sasl_user);
+  }
+
+  int run() {
+    long long now = o_.timestamp ? *o_.timestamp : static_cast<long long>(std::time(nullptr));
+    std::unique_ptr<Planner> planner;
+    std::string early_failure;
+    try {
+      planner = o_.key_file.empty() ? make_database_planner(o_, now) : make_explicit_key_planner(o_, now);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::usage || o_.on_error == OnError::tempfail) return fail(e);
+      early_failure = e.what();
+    }
+    input_.read_header_section();
+    Plan plan = decide(planner.get(), early_failure);
+    if (plan.signatures.empty()) return pass_unsigned(plan.reason);
+    return sign(plan);
+  }
+
+ private:
+  Plan decide(Planner* planner, const std::string& early_failure) {
+    Plan plan;
+    if (!planner) {
+      plan.reason = "error";
+      log_.set("error", early_failure);
+      return plan;
+    }
+    if (input_.header_too_large()) {
+      plan.reason = "header-too-large";
+      return plan;
+    }
+    headers_ = mail::parse_header_block(input_.header());
+    if (!headers_.problem.empty()) {
+      plan.reason = "malformed";
+      log_.set("problem", headers_.problem);
+      return plan;
+    }
+    try {
+      return planner->plan(headers_, log_);
+    } catch (const Error& e) {
+      if (o_.on_error == OnError::tempfail) throw;
+      plan.reason = "error";
+      log_.set("error", e.what());
+      return plan;
+    }
+  }
+
+  // Streams the message through untouched.
+  int pass_unsigned(const std::string& reason) {
+    log_.set("decision", "unsigned");
+    log_.set("reason", reason);
+    return deliver([&](int fd) {
+      mail::write_all(fd, input_.header());
+      mail::write_all(fd, input_.separator());
+      auto buffer = std::make_unique<char[]>(kBodyBlock);
+      for (auto chunk = input_.read_body(buffer.get(), kBodyBlock); !chunk.empty();
+           chunk = input_.read_body(buffer.get(), kBodyBlock))
+        mail::write_all(fd, chunk);
+    });
+  }
+
+  int sign(Plan& plan) {
+    mail::Spool spool(o_.spool_dir);
+    // One body hash per body canonicalization, shared by the signatures
+    // that use it (dual RSA + Ed25519 signing hashes the body once).
+    std::unique_ptr<BodyHasher> hashers[2];
+    for (auto& s : plan.signatures) {
+      auto& h = hashers[s.options.canon.body == Canon::relaxed];
+      if (!h) h = std::make_unique<BodyHasher>(s.options.canon.body);
+    }
+    auto buffer = std::make_unique<char[]>(kBodyBlock);
+    for (auto chunk = input_.read_body(buffer.get(), kBodyBlock); !chunk.empty();
+         chunk = input_.read_body(buffer.get(), kBodyBlock)) {
+      for (auto& h : hashers)
+        if (h) h->update(chunk);
+      spool.write(chunk);
+    }
+    std::string body_hash[2];
+    for (int i = 0; i < 2; ++i)
+      if (hashers[i]) body_hash[i] = hashers[i]->finish();
+
+    std::string fields;
+    try {
+      fields = make_fields(plan, body_hash);
+    } catch (const Error& e) {
+      if (o_.on_error == OnError::tempfail) throw;
+      fields.clear();
+      plan.reason = "error";
+      log_.set("error", e.what());
+    }
+    log_.set("decision", fields.empty() ? "unsigned" : "signed");
+    log_.set("reason", plan.reason);
+    return deliver([&](int fd) {
+      mail::write_all(fd, fields);
+      mail::write_all(fd, input_.header());
+      mail::write_all(fd, input_.separator());
+      spool.replay(fd);
+    });
+  }
+
+  std::string make_fields(const Plan& plan, const std::string body_hash[2]) {
+    std::string fields, algorithms, selectors;
+    for (const auto& s : plan.signatures) {
+      const std::string& bh = body_hash[s.options.canon.body == Canon::relaxed];
+      std::string field = sign_message(s.key, s.options, headers_.fields, bh, headers_.eol);
+      // DESIGN.md: a corrupted key or a canonicalization bug must never
+      // reach recipients as a broken signature.
+      if (!verify_signature_field(field, headers_.fields, bh, s.key.public_key()))
+        throw Error(ErrorKind::internal, "self-check: signature does not verify with the public key");
+      fields += field;
+      algorithms += (algorithms.empty() ? "" : ",") + std::string(crypto::algorithm_name(s.key.type()));
+      selectors += (selectors.empty() ? "" : ",") + s.options.selector;
+    }
+    log_.set("algorithm", algorithms);
+    log_.set("selector", selectors);
+    return fields;
+  }
+
+  template <typename Write>
+  int deliver(Write write) {
+    int status;
+    try {
+      write(sink_->fd());
+      status = sink_->close();
+    } catch (const Error& e) {
+      // sendmail may have gone away (EPIPE): its own status tells why.
+      log_.set("error", e.what());
+      status = o_.to_stdout ? exit_code::tempfail : sink_->close();
+      if (status == exit_code::ok) status = exit_code::tempfail;
+    }
+    if (status != exit_code::ok) {
+      log_.set("decision", "tempfail");
+      log_.set("status", std::to_string(status));
+    }
+    finish_log();
+    return status;
+  }
+
+  int fail(const Error& e) {
+    log_.set("decision", "tempfail");
+    log_.set("error", e.what());
+    finish_log();
+    throw e;
+  }
+
+  void finish_log() {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+    log_.set("duration_ms", std::to_string(us.count() / 1000) + "." + std::to_string(us.count() % 1000 / 100));
+    log_.emit(o_.log);
+  }
+
+  const Options& o_;
+  mail::MessageInput input_;
+  mail::HeaderBlock headers_;
+  std::unique_ptr<MessageSink> sink_;
+  LogLine log_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace
+
+void validate_options(const Options& o) {
+  if (!o.key_file.empty()) {
+    if (!is_token(o.domain)) throw Error(ErrorKind::usage, "options: --key needs a valid -d DOMAIN");
+    if (!is_token(o.selector)) throw Error(ErrorKind::usage, "options: --key needs a valid -s SELECTOR");
+  }
+  if (!o.to_stdout) {
+    if (!o.have_sender) throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
+    if (o.recipients.empty()) throw Error(ErrorKind::usage, "options: no recipients after --");
+  }
+  if (has_line_break(o.sender)) throw Error(ErrorKind::usage, "options: line break in the sender");
+  for (const auto& r : o.recipients)
+    if (has_line_break(r) || r.empty()) throw Error(ErrorKind::usage, "options: empty recipient or line break in one");
+  if (has_line_break(o.sasl_user) || has_line_break(o.client_ip) || has_line_break(o.queue_id))
+    throw Error(ErrorKind::usage, "options: line break in an argument");
+}
+
+int run_filter(const Options& options) {
+  Run run(options);
+  return run.run();
+}
+
+}  // namespace dkim::app

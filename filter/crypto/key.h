@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// DKIM signing and verification keys (RFC 6376 §3.3, RFC 8301, RFC 8463).
+// The interface hides OpenSSL: callers see key types, PEM text, DNS p=
+// values, digests and signatures.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "filter/crypto/sha256.h"
+
+namespace dkim::crypto {
+
+enum class KeyType { rsa, ed25519 };
+
+/// "rsa" / "ed25519", the k= tag value of the DNS record.
+std::string_view key_type_name(KeyType type);
+/// "rsa-sha256" / "ed25519-sha256", the a= tag value.
+std::string_view algorithm_name(KeyType type);
+
+/// RFC 8301 §3.2: "Signers MUST use RSA keys of at least 1024 bits".
+constexpr int kMinRsaBits = 1024;
+
+class PublicKey {
+ public:
+  /// From a DNS record's p= value (base64, whitespace allowed). RSA accepts
+  /// SubjectPublicKeyInfo and bare RSAPublicKey; Ed25519 the raw 32 bytes.
+  /// Throws dkim::Error(config) when the value is not such a key.
+  static PublicKey from_dns_value(KeyType type, std::string_view p_base64);
+
+  KeyType type() const { return type_; }
+  /// The p= value to publish: base64 SubjectPublicKeyInfo for RSA, base64
+  /// raw key for Ed25519 (RFC 8463 §4.2).
+  std::string dns_value() const;
+  /// True if `signature` is this key's DKIM signature of `digest`.
+  bool verify_digest(const Sha256Digest& digest, std::string_view signature) const;
+
+  PublicKey(PublicKey&&) noexcept;
+  PublicKey& operator=(PublicKey&&) noexcept;
+  ~PublicKey();
+
+ private:
+  struct Impl;
+  PublicKey(KeyType type, std::unique_ptr<Impl> impl);
+  friend class PrivateKey;
+  KeyType type_;
+  std::unique_ptr<Impl> impl_;
+};
+
+class PrivateKey {
+ public:
+  /// Parses a PEM private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8
+  /// "PRIVATE KEY"). Throws dkim::Error(config) naming what is wrong: not
+  /// PEM, a public key, a certificate, encrypted, unsupported type, RSA
+  /// under 1024 bits. The message never contains key bytes.
+  static PrivateKey from_pem(std::string_view pem);
+  /// A fresh RSA key of `bits` (1024..8192) or an Ed25519 key.
+  static PrivateKey generate(KeyType type, int bits = 2048);
+
+  KeyType type() const { return type_; }
+  int bits() const { return bits_; }
+  /// RSA: PKCS#1 v1.5 over the SHA-256 DigestInfo; Ed25519: pure Ed25519
+  /// over the 32 digest bytes ("ed25519-sha256", RFC 8463 §3).
+  std::string sign_digest(const Sha256Digest& digest) const;
+  PublicKey public_key() const;
+  /// Unencrypted PKCS#8 PEM, for storage.
+  std::string to_pem() const;
+
+  PrivateKey(PrivateKey&&) noexcept;
+  PrivateKey& operator=(PrivateKey&&) noexcept;
+  ~PrivateKey();
+
+ private:
+  struct Impl;
+  PrivateKey(KeyType type, int bits, std::unique_ptr<Impl> impl);
+  KeyType type_;
+  int bits_;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Overwrites a buffer that held key material (OPENSSL_cleanse cannot be
+/// optimised away).
+void cleanse(std::string& secret);
+
+}  // namespace dkim::crypto

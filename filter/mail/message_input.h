@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// Reads a message from a file descriptor: the header section whole (it is
+// small and needed for signing), the body as a stream.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace dkim::mail {
+
+/// Header sections larger than this are passed on unsigned rather than held.
+constexpr std::size_t kMaxHeaderSection = 8 * 1024 * 1024;
+
+class MessageInput {
+ public:
+  explicit MessageInput(int fd) : fd_(fd) {}
+
+  /// Reads up to and including the empty line that ends the header section.
+  /// Afterwards header() is the section without that line, separator() the
+  /// line itself ("" when the input ended first), and the first body bytes
+  /// already read are returned by the next read_body() calls.
+  void read_header_section(std::size_t limit = kMaxHeaderSection);
+
+  std::string_view header() const { return std::string_view(buffer_).substr(0, header_size_); }
+  std::string_view separator() const {
+    return std::string_view(buffer_).substr(header_size_, separator_size_);
+  }
+  /// True when the header section exceeded the limit: header() then holds
+  /// only a prefix of it and must be passed on as-is.
+  bool header_too_large() const { return too_large_; }
+
+  /// Next body bytes; empty at end of input.
+  std::string_view read_body(char* scratch, std::size_t size);
+
+ private:
+  int fd_;
+  std::string buffer_;
+  std::size_t header_size_ = 0;
+  std::size_t separator_size_ = 0;
+  std::size_t leftover_ = 0;  // offset of unread body bytes in buffer_
+  bool too_large_ = false;
+  bool eof_ = false;
+};
+
+}  // namespace dkim::mail

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// The seed's signing rules (DESIGN.md "Deciding whether and how to sign"),
+// shared by dkim-filter and `dkim-filter-admin explain`.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dkim::policy {
+
+enum class UserKind { login, domain, ip };
+
+/// One outgoing user as the key database holds it.
+struct UserRecord {
+  std::string name;                    ///< login, domain, or IP/CIDR as added
+  UserKind kind = UserKind::login;
+  std::string domain;                  ///< the user's own domain (lower-case A-label)
+  std::vector<std::string> selectors;  ///< empty: no DKIM selector set
+  bool any_domain = false;             ///< may sign for any From domain
+  bool reauthenticating = false;       ///< never signs (seed)
+};
+
+/// Where decide() looks users and keys up; the keystore implements it, tests
+/// stub it. Lookups are by exact lower-cased name.
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  /// A login (`local@domain`) or domain user whose name equals `login`.
+  virtual std::optional<UserRecord> user_by_login(std::string_view login) = 0;
+  /// The most specific IP user whose range contains `address`.
+  virtual std::optional<UserRecord> user_by_ip(std::string_view address) = 0;
+  /// Whether a key exists for (domain, selector).
+  virtual bool has_key(std::string_view domain, std::string_view selector) = 0;
+};
+
+/// What the filter knows about one message.
+struct Request {
+  std::string sasl_user;     ///< -u; empty when none
+  std::string client_ip;     ///< -a; empty when none
+  std::string default_user;  ///< default-user option; empty when unset
+  /// The raw values (after the colon, folding intact) of every From field.
+  std::vector<std::string> from_values;
+  /// d= of every DKIM-Signature already present (lower-cased).
+  std::vector<std::string> existing_signature_domains;
+};
+
+struct KeyRef {
+  std::string domain;    ///< where the key was found: the d= to sign with
+  std::string selector;
+};
+
+struct Decision {
+  bool sign = false;
+  std::string reason;        ///< short, stable, key=value friendly, e.g. "unknown-user"
+  std::string user;          ///< the outgoing user matched (or tried)
+  std::string from_domain;   ///< the signing domain from From, when found
+  std::vector<KeyRef> keys;  ///< one per signature to add, in selector order
+};
+
+/// Applies the seven rules in order; the first that stops signing gives the
+/// reason. Never throws for bad message content (that is "not signed").
+Decision decide(const Request& request, Directory& directory);
+
+}  // namespace dkim::policy
