@@ -33,8 +33,10 @@ printf 'From: a@example.com\nSubject: no final newline\n\nbody' > "$work/nonl.em
 printf 'From: a@example.com\nSubject: headers only\n' > "$work/hdronly.eml"
 for f in lf crlf nonl hdronly; do check_preserved "$work/$f.eml"; done
 # The signature uses the input's line ends.
-sign < "$work/crlf.eml" | head -1 | grep -q $'\r$' || fail "crlf input: signature not CRLF"
-sign < "$work/lf.eml" | head -1 | grep -q $'\r$' && fail "lf input: signature has CR"
+sign < "$work/crlf.eml" > "$work/out" 2>/dev/null
+head -1 "$work/out" | grep -q $'\r$' || fail "crlf input: signature not CRLF"
+sign < "$work/lf.eml" > "$work/out" 2>/dev/null
+head -1 "$work/out" | grep -q $'\r$' && fail "lf input: signature has CR"
 
 # Unsignable input is passed on unchanged with exit 0 and a reason.
 unsigned_ok() {  # description file

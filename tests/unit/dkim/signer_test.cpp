@@ -65,7 +65,12 @@ TEST_P(SignerRoundTrip, SignsAndVerifiesInChunks) {
 INSTANTIATE_TEST_SUITE_P(AllCombinations, SignerRoundTrip,
                          ::testing::Combine(::testing::Values(crypto::KeyType::rsa, crypto::KeyType::ed25519),
                                             ::testing::Values(Canon::simple, Canon::relaxed),
-                                            ::testing::Values(Canon::simple, Canon::relaxed)));
+                                            ::testing::Values(Canon::simple, Canon::relaxed)),
+                         [](const auto& info) {
+                           auto name = [](Canon c) { return c == Canon::simple ? "simple" : "relaxed"; };
+                           return std::string(std::get<0>(info.param) == crypto::KeyType::rsa ? "rsa" : "ed25519") +
+                                  "_" + name(std::get<1>(info.param)) + "_" + name(std::get<2>(info.param));
+                         });
 
 TEST(Signer, SecondFromAddedLaterBreaksTheSignature) {
   auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
