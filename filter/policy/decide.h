@@ -59,7 +59,23 @@ struct Decision {
 };
 
 /// Applies the seven rules in order; the first that stops signing gives the
-/// reason. Never throws for bad message content (that is "not signed").
+/// reason. Never throws for bad message content (that is "not signed");
+/// exceptions from the Directory (database locked...) propagate unchanged.
+///
+/// Reasons, in rule order:
+///   1 "no-user"       no SASL user, no client address, no default-user
+///     "unknown-user"  the SASL user is not in the directory (no fallback);
+///                     or no IP user matches the client address and there
+///                     is no default-user; or the default-user is unknown
+///   2 "reauthenticating", "no-selector"
+///   3 "no-from", "multiple-from", "multiple-addresses", "unparsable-from",
+///     "invalid-from-domain" (domain literal, bad name, IDN that won't convert)
+///   4 "foreign-domain" From domain not the user's domain or a subdomain of it
+///   5 "no-key"        no selector has a key for the domain or a parent
+///   6 "already-signed" a DKIM-Signature with d= the From domain or a key domain
+///   7 "signed"        sign == true; keys in the user's selector order
+/// Decision::user is the matched user's name, else the name or address tried.
+/// Decision::from_domain is set from rule 3 on.
 Decision decide(const Request& request, Directory& directory);
 
 }  // namespace dkim::policy

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+// Shared plumbing of dkim-filter-admin's commands: option parsing with
+// --help on every command, warnings, JSON and time formatting.
+#pragma once
+#include <boost/program_options.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/keystore.h"
+
+namespace dkim::admin {
+
+namespace po = boost::program_options;
+
+/// Settings common to every command (passed down, never global).
+struct Context {
+  std::string db_path;
+};
+
+/// How a command is called, for --help and for argument checks.
+struct CommandSpec {
+  std::string name;                     ///< "key generate"
+  std::string usage;                    ///< "DOMAIN SELECTOR [options]"
+  std::string summary;                  ///< one sentence
+  std::vector<std::string> positional;  ///< names of positional arguments
+  size_t required = 0;                  ///< how many of them are mandatory
+  std::string details;                  ///< extra help text (exit codes...)
+};
+
+/// Parses a command's arguments (also accepting --db and --help). Returns
+/// false when --help was printed. Throws Error(usage) for bad arguments;
+/// `positional` receives the positional values.
+bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec, po::options_description& options,
+                   po::variables_map& vm, std::vector<std::string>& positional, Context& ctx);
+
+/// "dkim-filter-admin: warning: ..." on stderr.
+void warn(const std::string& message);
+
+/// A JSON string literal (RFC 8259 §7).
+std::string json_string(std::string_view s);
+
+/// Unix time as ISO 8601 UTC ("2026-01-02T03:04:05Z").
+std::string iso_time(long long unix_time);
+
+/// Reads FILE, or stdin for "-" (at most 1 MiB: a key, not a mailbox).
+std::string read_input(const std::string& file);
+
+/// The database for a writing command; warns when others can read it
+/// (the filter would refuse it).
+db::KeyStore open_store(const Context& ctx);
+
+/// "relaxed" -> "relaxed/simple" (RFC 6376 §3.5 c=); Error(usage) if invalid.
+std::string normalize_canon(const std::string& canon);
+
+int cmd_init(Context& ctx, const std::vector<std::string>& args);
+int cmd_key(Context& ctx, const std::vector<std::string>& args);
+int cmd_user(Context& ctx, const std::vector<std::string>& args);
+int cmd_key_dns(Context& ctx, const std::vector<std::string>& args);
+int cmd_key_check(Context& ctx, const std::vector<std::string>& args);
+int cmd_explain(Context& ctx, const std::vector<std::string>& args);
+
+}  // namespace dkim::admin

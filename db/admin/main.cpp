@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// dkim-filter-admin: manages the key database (DESIGN.md "dkim-filter-admin").
+// main() only splits global options from the command and maps errors to
+// one stderr line and a sysexits status.
+#include <algorithm>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "db/admin/cli.h"
+#include "db/keystore.h"
+#include "filter/dkim/error.h"
+
+namespace {
+
+using dkim::admin::Context;
+namespace po = boost::program_options;
+
+constexpr const char* kOverview =
+    "Usage: dkim-filter-admin [--db PATH] COMMAND ...\n"
+    "\n"
+    "Manages the dkim-filter key database.\n"
+    "\n"
+    "Commands:\n"
+    "  init                                  create or upgrade the database (mode 0640)\n"
+    "  key generate DOMAIN SELECTOR          generate a key pair, print the DNS record\n"
+    "  key import   DOMAIN SELECTOR FILE|-   store an existing PEM private key\n"
+    "  key list     [DOMAIN]                 list keys (--json)\n"
+    "  key dns      DOMAIN SELECTOR          print the DNS record to publish (--zone)\n"
+    "  key check    DOMAIN SELECTOR          compare the published record with the key\n"
+    "  key export   DOMAIN SELECTOR          print the private key PEM (backups)\n"
+    "  key delete   DOMAIN SELECTOR          delete a key\n"
+    "  user add     USER                     add an outgoing user (login, domain, IP/CIDR)\n"
+    "  user set     USER                     change a user's selectors\n"
+    "  user list                             list users (--json)\n"
+    "  user delete  USER                     delete a user\n"
+    "  explain      --user USER --from ADDR  show what the filter would do\n"
+    "\n"
+    "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
+    "(not found, exists, invalid key), 75 database busy or unreadable,\n"
+    "78 database missing or unusable; key check and explain add their own.\n";
+
+// Global options come before the command; the rest belongs to the command.
+size_t command_start(int argc, char** argv) {
+  int i = 1;
+  while (i < argc) {
+    std::string a = argv[i];
+    if (a == "--db") {
+      i += 2;
+    } else if (a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h") {
+      i += 1;
+    } else {
+      break;
+    }
+  }
+  return static_cast<size_t>(std::min(i, argc));
+}
+
+int run(int argc, char** argv) {
+  size_t start = command_start(argc, argv);
+  po::options_description global("Global options");
+  global.add_options()("db", po::value<std::string>(), "key database path")("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(static_cast<int>(start), argv).options(global).run(), vm);
+  } catch (const po::error& e) {
+    throw dkim::Error(dkim::ErrorKind::usage, e.what());
+  }
+  Context ctx;
+  ctx.db_path = vm.count("db") ? vm["db"].as<std::string>() : dkim::db::default_db_path();
+  std::vector<std::string> rest(argv + start, argv + argc);
+  if (vm.count("help")) {
+    std::cout << kOverview;
+    return 0;
+  }
+  if (rest.empty()) throw dkim::Error(dkim::ErrorKind::usage, "no command given (see --help)");
+  std::string command = rest.front();
+  rest.erase(rest.begin());
+  if (command == "init") return dkim::admin::cmd_init(ctx, rest);
+  if (command == "key") return dkim::admin::cmd_key(ctx, rest);
+  if (command == "user") return dkim::admin::cmd_user(ctx, rest);
+  if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
+  throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const dkim::Error& e) {
+    std::cerr << "dkim-filter-admin: " << e.what() << "\n";
+    return dkim::exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "dkim-filter-admin: internal error: " << e.what() << "\n";
+    return dkim::exit_code::software;
+  }
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// user add / set / list / delete: the seed's "edit the outgoing user to
+// enter the DKIM selector", for the three kinds of outgoing user.
+#include <iostream>
+
+#include "db/admin/cli.h"
+#include "db/names.h"
+#include "filter/dkim/error.h"
+
+namespace dkim::admin {
+namespace {
+
+// The seed's wording, shown when a selector is set on such a user.
+constexpr const char* kReauthRefusal = "DKIM signing is unavailable if you are using a re-authenticating user";
+
+// Warns, for each selector, when no key exists yet that the filter could
+// use for this user (its domain or a parent; any domain for --any-domain).
+void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
+  for (const auto& sel : user.selectors) {
+    bool found = false;
+    if (user.any_domain) {
+      for (const auto& k : store.list_keys())
+        found = found || k.selector == sel;
+    } else {
+      for (const auto& d : db::domain_and_parents(user.domain)) found = found || store.has_key(d, sel);
+    }
+    if (!found)
+      warn(user.any_domain ? "no domain has a key for selector " + sel + " yet"
+                           : "domain " + user.domain + " has no key for selector " + sel +
+                                 " yet (dkim-filter-admin key generate " + user.domain + " " + sel + ")");
+  }
+}
+
+std::string describe(const policy::UserRecord& u) {
+  std::string kind = u.kind == policy::UserKind::ip ? "ip" : u.kind == policy::UserKind::domain ? "domain" : "login";
+  std::string sels;
+  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + s;
+  return u.name + " (" + kind + ", domain " + (u.domain.empty() ? "-" : u.domain) +
+         ", selectors " + (sels.empty() ? "-" : sels) + (u.any_domain ? ", any domain" : "") +
+         (u.reauthenticating ? ", re-authenticating" : "") + ")";
+}
+
+int user_add(Context& ctx, const std::vector<std::string>& args) {
+  CommandSpec spec{"user add", "USER [options]",
+                   "Adds an outgoing user: a SASL login (local@domain), a domain login (domain), or an IP "
+                   "address or CIDR range (192.0.2.0/24, 2001:db8::/32), recognised by syntax.",
+                   {"USER"}, 1, ""};
+  po::options_description opts("Options");
+  opts.add_options()("selector", po::value<std::string>(), "DKIM selector(s), comma-separated (one signature each)")(
+      "domain", po::value<std::string>(), "IP users: the domain (and subdomains) they sign for")(
+      "any-domain", "may sign for any From domain that has a key for its selector (relays)")(
+      "reauthenticating", "a re-authenticating user: never signed");
+  po::variables_map vm;
+  std::vector<std::string> pos;
+  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  db::UserName name = db::parse_user_name(pos[0]);
+  policy::UserRecord user;
+  user.name = name.name;
+  user.kind = name.kind;
+  user.domain = name.domain;
+  user.any_domain = vm.count("any-domain") > 0;
+  user.reauthenticating = vm.count("reauthenticating") > 0;
+  if (vm.count("selector")) user.selectors = db::parse_selector_list(vm["selector"].as<std::string>());
+  if (vm.count("domain")) {
+    if (name.kind != policy::UserKind::ip)
+      throw Error(ErrorKind::usage, "user add: --domain is for IP users; " + name.name + " signs for " + name.domain);
+    user.domain = db::normalize_domain(vm["domain"].as<std::string>());
+  }
+  if (user.reauthenticating && !user.selectors.empty()) throw Error(ErrorKind::data, std::string("user add: ") + kReauthRefusal);
+  if (name.kind == policy::UserKind::ip && user.domain.empty() && !user.any_domain && !user.reauthenticating)
+    throw Error(ErrorKind::usage, "user add: an IP user needs --domain DOMAIN (or --any-domain)");
+  auto store = open_store(ctx);
+  store.transaction([&] { store.put_user(user, name.prefix, false); });
+  warn_missing_keys(store, user);
+  std::cout << "added user " << describe(user) << "\n";
+  return 0;
+}
+
+int user_set(Context& ctx, const std::vector<std::string>& args) {
+  CommandSpec spec{"user set", "USER (--selector SEL[,SEL...] | --no-selector)", "Changes a user's DKIM selectors.",
+                   {"USER"}, 1, ""};
+  po::options_description opts("Options");
+  opts.add_options()("selector", po::value<std::string>(), "DKIM selector(s), comma-separated")(
+      "no-selector", "remove the selectors: the user's mail is no longer signed");
+  po::variables_map vm;
+  std::vector<std::string> pos;
+  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  if (vm.count("selector") == vm.count("no-selector"))
+    throw Error(ErrorKind::usage, "user set: give exactly one of --selector and --no-selector");
+  db::UserName name = db::parse_user_name(pos[0]);
+  std::vector<std::string> selectors;
+  if (vm.count("selector")) selectors = db::parse_selector_list(vm["selector"].as<std::string>());
+  auto store = open_store(ctx);
+  policy::UserRecord user;
+  store.transaction([&] {
+    auto found = store.find_user(name.name);
+    if (!found) throw Error(ErrorKind::data, "user set: no user " + name.name);
+    user = *found;
+    if (user.reauthenticating && !selectors.empty()) throw Error(ErrorKind::data, std::string("user set: ") + kReauthRefusal);
+    user.selectors = selectors;
+    store.put_user(user, name.prefix, true);
+  });
+  warn_missing_keys(store, user);
+  std::cout << "updated user " << describe(user) << "\n";
+  return 0;
+}
+
+int user_list(Context& ctx, const std::vector<std::string>& args) {
+  CommandSpec spec{"user list", "[--json]", "Lists outgoing users.", {}, 0, ""};
+  po::options_description opts("Options");
+  opts.add_options()("json", "JSON array output");
+  po::variables_map vm;
+  std::vector<std::string> pos;
+  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  auto users = open_store(ctx).list_users();
+  if (!vm.count("json")) {
+    for (const auto& u : users) std::cout << describe(u) << "\n";
+    return 0;
+  }
+  std::cout << "[";
+  for (size_t i = 0; i < users.size(); ++i) {
+    const auto& u = users[i];
+    std::string sels;
+    for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ", ") + json_string(s);
+    std::string kind = u.kind == policy::UserKind::ip ? "ip" : u.kind == policy::UserKind::domain ? "domain" : "login";
+    std::cout << (i ? ",\n " : "") << "{\"user\": " << json_string(u.name) << ", \"kind\": " << json_string(kind)
+              << ", \"domain\": " << json_string(u.domain) << ", \"selectors\": [" << sels
+              << "], \"any_domain\": " << (u.any_domain ? "true" : "false")
+              << ", \"reauthenticating\": " << (u.reauthenticating ? "true" : "false") << "}";
+  }
+  std::cout << "]\n";
+  return 0;
+}
+
+int user_delete(Context& ctx, const std::vector<std::string>& args) {
+  CommandSpec spec{"user delete", "USER", "Deletes an outgoing user.", {"USER"}, 1, ""};
+  po::options_description opts("Options");
+  po::variables_map vm;
+  std::vector<std::string> pos;
+  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  db::UserName name = db::parse_user_name(pos[0]);
+  auto store = open_store(ctx);
+  store.transaction([&] {
+    if (!store.delete_user(name.name)) throw Error(ErrorKind::data, "user delete: no user " + name.name);
+  });
+  return 0;
+}
+
+}  // namespace
+
+int cmd_user(Context& ctx, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << "Usage: dkim-filter-admin user (add|set|list|delete) ... [--help]\n";
+    return args.empty() ? exit_code::usage : 0;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  const std::string& sub = args[0];
+  if (sub == "add") return user_add(ctx, rest);
+  if (sub == "set") return user_set(ctx, rest);
+  if (sub == "list") return user_list(ctx, rest);
+  if (sub == "delete") return user_delete(ctx, rest);
+  throw Error(ErrorKind::usage, "unknown command 'user " + sub + "' (see user --help)");
+}
+
+}  // namespace dkim::admin

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+// The key database: one SQLite file written by dkim-filter-admin and read by
+// the filter, one process per message. WAL mode lets the filter read while
+// an administrator writes; every admin command is one transaction.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "filter/crypto/key.h"
+#include "filter/policy/decide.h"
+
+namespace dkim::db {
+
+struct KeyRecord {
+  std::string domain, selector;
+  crypto::KeyType type = crypto::KeyType::rsa;
+  int bits = 0;
+  std::string private_pem;  ///< empty in listings (never shown, never logged)
+  std::string canon = "relaxed/relaxed";
+  long long created = 0;    ///< unix time
+};
+
+/// $DKIM_FILTER_DB when set and non-empty, else /var/lib/dkim-filter/dkim.db.
+std::string default_db_path();
+
+class KeyStore : public policy::Directory {
+ public:
+  /// The filter's side: read-only, 5 s busy timeout, no schema work beyond
+  /// reading PRAGMA user_version. Throws Error(config) when the file is
+  /// missing, not a regular file, accessible by others (mode & 007), or its
+  /// schema is not the one this program knows; Error(temporary) when it is
+  /// locked, unreadable or corrupt.
+  static KeyStore open_reader(const std::string& path);
+  /// The administrator's side on an existing database; migrates it forward.
+  /// Throws Error(config) when it is missing (run `init`).
+  static KeyStore open_writer(const std::string& path);
+  /// `init`: creates the file (mode 0640 whatever the umask, parent
+  /// directory 0750 if missing), turns on WAL, migrates to the current schema.
+  static KeyStore create(const std::string& path);
+
+  KeyStore(KeyStore&&) noexcept;
+  KeyStore& operator=(KeyStore&&) noexcept;
+  ~KeyStore() override;
+
+  int schema_version() const;
+  const std::string& path() const { return path_; }
+
+  // ---- lookups (filter and admin) --------------------------------------
+  std::optional<KeyRecord> find_key(std::string_view domain, std::string_view selector);
+  std::optional<policy::UserRecord> user_by_login(std::string_view login) override;
+  std::optional<policy::UserRecord> user_by_ip(std::string_view address) override;
+  bool has_key(std::string_view domain, std::string_view selector) override;
+  /// EXPLAIN QUERY PLAN of find_key, has_key, user_by_login, user_by_ip, in
+  /// that order: proof that each is an indexed search, not a scan.
+  std::vector<std::string> lookup_query_plans();
+
+  // ---- administration (writer only) ------------------------------------
+  /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.
+  void transaction(const std::function<void()>& body);
+  /// Refuses (Error(data)) a key that already exists for domain+selector.
+  void add_key(const KeyRecord& key);
+  bool delete_key(std::string_view domain, std::string_view selector);
+  /// Without private key bytes; all domains when `domain` is empty.
+  std::vector<KeyRecord> list_keys(std::string_view domain = {});
+  /// Exact stored name; nullopt when absent.
+  std::optional<policy::UserRecord> find_user(std::string_view name);
+  /// Inserts, or replaces when `replace`; refuses a duplicate otherwise.
+  void put_user(const policy::UserRecord& user, int ip_prefix, bool replace);
+  bool delete_user(std::string_view name);
+  std::vector<policy::UserRecord> list_users();
+
+ private:
+  struct Impl;
+  KeyStore(std::string path, std::unique_ptr<Impl> impl);
+  void require_writer() const;
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dkim::db

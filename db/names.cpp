@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+#include "db/names.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+
+#include "filter/dkim/error.h"
+#include "filter/mail/domain_name.h"
+
+namespace dkim::db {
+namespace {
+
+[[noreturn]] void refuse(const std::string& what) { throw Error(ErrorKind::usage, "keystore: " + what); }
+
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+std::string to_lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool has_non_ascii(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+// RFC 5321 sub-domain = Let-dig [Ldh-str]: letters, digits, inner hyphens.
+// Returns what is wrong with the label, or empty.
+std::string label_problem(std::string_view label) {
+  if (label.empty()) return "empty label";
+  if (label.size() > 63) return "label longer than 63 characters";
+  if (label.front() == '-' || label.back() == '-') return "label starts or ends with '-'";
+  for (char c : label)
+    if (!is_alnum(c) && c != '-') return std::string("character '") + c + "' not allowed";
+  return {};
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+// UTS #46 / IDNA2008 through the filter's own converter (libidn2), so the
+// admin stores exactly the A-label the filter derives from a From address.
+std::string to_a_label(std::string_view name) {
+  auto a_label = mail::normalize_domain(name);
+  if (!a_label) refuse("invalid internationalised domain name '" + std::string(name) + "'");
+  return *a_label;
+}
+
+}  // namespace
+
+std::string normalize_domain(std::string_view name) {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty()) refuse("empty domain name");
+  std::string ascii = has_non_ascii(name) ? to_a_label(name) : std::string(name);
+  ascii = to_lower_ascii(ascii);
+  if (ascii.size() > 253) refuse("domain name longer than 253 characters");
+  auto labels = split(ascii, '.');
+  if (labels.size() < 2) refuse("domain name '" + ascii + "' needs at least two labels");
+  for (auto label : labels) {
+    std::string problem = label_problem(label);
+    if (!problem.empty()) refuse("invalid domain name '" + ascii + "': " + problem);
+  }
+  // RFC 3696 §2: a top-level domain is never all-numeric, which also keeps
+  // a mistyped IPv4 address from being taken for a domain.
+  const auto& tld = labels.back();
+  if (std::all_of(tld.begin(), tld.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    refuse("invalid domain name '" + ascii + "': all-numeric top-level label");
+  return ascii;
+}
+
+std::string normalize_selector(std::string_view selector) {
+  if (selector.empty()) refuse("empty selector");
+  std::string lower = to_lower_ascii(selector);
+  if (lower.size() > 253) refuse("selector longer than 253 characters");
+  for (auto label : split(lower, '.')) {
+    std::string problem = label_problem(label);
+    if (!problem.empty()) refuse("invalid selector '" + lower + "': " + problem);
+  }
+  return lower;
+}
+
+std::vector<std::string> parse_selector_list(std::string_view list) {
+  std::vector<std::string> out;
+  for (auto item : split(list, ',')) {
+    std::string sel = normalize_selector(item);
+    if (std::find(out.begin(), out.end(), sel) != out.end()) refuse("selector '" + sel + "' listed twice");
+    out.push_back(sel);
+  }
+  return out;
+}
+
+std::string IpRange::name() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(v6 ? AF_INET6 : AF_INET, bytes.data(), buf, sizeof buf);
+  std::string out = buf;
+  if (prefix != max_prefix()) out += "/" + std::to_string(prefix);
+  return out;
+}
+
+IpRange IpRange::masked(int new_prefix) const {
+  IpRange r = *this;
+  r.prefix = new_prefix;
+  for (int i = 0; i < 16; ++i) {
+    int keep = std::clamp(new_prefix - 8 * i, 0, 8);
+    r.bytes[static_cast<size_t>(i)] &= static_cast<unsigned char>(0xff00u >> keep);
+  }
+  return r;
+}
+
+std::optional<IpRange> parse_ip_range(std::string_view text) {
+  auto slash = text.find('/');
+  std::string addr(text.substr(0, slash));
+  IpRange r;
+  if (inet_pton(AF_INET, addr.c_str(), r.bytes.data()) == 1) {
+    r.v6 = false;
+  } else if (inet_pton(AF_INET6, addr.c_str(), r.bytes.data()) == 1) {
+    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    r.v6 = std::memcmp(r.bytes.data(), kMapped, 12) != 0;
+    if (!r.v6) {  // ::ffff:a.b.c.d is the IPv4 client a dual-stack socket reports
+      std::memmove(r.bytes.data(), r.bytes.data() + 12, 4);
+      std::fill(r.bytes.begin() + 4, r.bytes.end(), 0);
+    }
+  } else {
+    return std::nullopt;
+  }
+  r.prefix = r.max_prefix();
+  if (slash != std::string_view::npos) {
+    std::string_view digits = text.substr(slash + 1);
+    if (digits.empty() || digits.size() > 3 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      refuse("invalid prefix length in '" + std::string(text) + "'");
+    int prefix = std::atoi(std::string(digits).c_str());
+    if (prefix > r.max_prefix()) refuse("prefix length too long in '" + std::string(text) + "'");
+    if (r.masked(prefix).bytes != r.bytes)
+      refuse("'" + std::string(text) + "' has host bits set; did you mean " + r.masked(prefix).name() + "?");
+    r.prefix = prefix;
+  }
+  return r;
+}
+
+UserName parse_user_name(std::string_view text) {
+  UserName u;
+  if (text.empty()) refuse("empty user name");
+  auto at = text.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view local = text.substr(0, at);
+    if (local.empty()) refuse("login '" + std::string(text) + "' has an empty local part");
+    for (char c : local)
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '@')
+        refuse("login '" + std::string(text) + "' contains a space, control character or second '@'");
+    u.kind = policy::UserKind::login;
+    u.domain = normalize_domain(text.substr(at + 1));
+    u.name = to_lower_ascii(local) + "@" + u.domain;
+    return u;
+  }
+  if (auto range = parse_ip_range(text)) {
+    u.kind = policy::UserKind::ip;
+    u.name = range->name();
+    u.prefix = range->prefix;
+    return u;
+  }
+  u.kind = policy::UserKind::domain;
+  u.domain = normalize_domain(text);
+  u.name = u.domain;
+  return u;
+}
+
+std::vector<std::string> domain_and_parents(std::string_view domain) {
+  std::vector<std::string> out;
+  while (domain.find('.') != std::string_view::npos) {
+    out.emplace_back(domain);
+    domain.remove_prefix(domain.find('.') + 1);
+  }
+  return out;
+}
+
+}  // namespace dkim::db

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+#include "db/sqlite.h"
+
+#include "filter/dkim/error.h"
+
+namespace dkim::db {
+
+void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
+  std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string message = "keystore: " + std::string(what) + ": " + detail;
+  switch (rc & 0xff) {
+    // A locked, unreadable or damaged file is a transient condition for
+    // the filter: the MTA keeps the message and retries later.
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      throw Error(ErrorKind::temporary, message);
+    default:
+      throw Error(ErrorKind::internal, message);
+  }
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                              &raw, nullptr);
+  if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare");
+  stmt_.reset(raw);
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  // A default string_view has a null data(), which SQLite would bind as
+  // NULL rather than as the empty string it means.
+  const char* data = text.data() ? text.data() : "";
+  int rc = sqlite3_bind_text(stmt_.get(), index, data, static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bind(int index, long long value) {
+  int rc = sqlite3_bind_int64(stmt_.get(), index, value);
+  if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  int rc = sqlite3_bind_null(stmt_.get(), index);
+  if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind");
+  return *this;
+}
+
+bool Statement::step() {
+  int rc = sqlite3_step(stmt_.get());
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  // Keep the statement reusable after a failure (e.g. a busy retry later).
+  sqlite3_reset(stmt_.get());
+  throw_sqlite(db_, rc, "query");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+  reset();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_.get());
+  sqlite3_clear_bindings(stmt_.get());
+}
+
+std::string Statement::text(int column) const {
+  const auto* p = sqlite3_column_text(stmt_.get(), column);
+  int n = sqlite3_column_bytes(stmt_.get(), column);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+long long Statement::integer(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
+
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) throw_sqlite(db, rc, "exec");
+}
+
+long long query_integer(sqlite3* db, std::string_view sql) {
+  Statement st(db, sql);
+  long long value = st.step() ? st.integer(0) : 0;
+  st.reset();
+  return value;
+}
+
+}  // namespace dkim::db

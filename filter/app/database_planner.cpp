@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// Database mode: the key database and the seed's rules pick the keys.
+#include <algorithm>
+
+#include "db/keystore.h"
+#include "filter/app/plan.h"
+#include "filter/dkim/error.h"
+#include "filter/dkim/signature.h"
+#include "filter/policy/decide.h"
+
+namespace dkim::app {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// What decide() needs from the message: every From value, and the d= of
+// every signature already present (rule 6, "their own DKIM").
+policy::Request make_request(const Options& o, const mail::HeaderBlock& headers) {
+  policy::Request r;
+  r.sasl_user = o.sasl_user;
+  r.client_ip = o.client_ip;
+  r.default_user = o.default_user;
+  for (const auto& f : headers.fields) {
+    if (mail::same_name(f.name, "From")) r.from_values.emplace_back(f.value());
+    if (mail::same_name(f.name, kSignatureFieldName)) {
+      if (auto d = find_tag(f.value(), "d")) r.existing_signature_domains.push_back(lower(*d));
+    }
+  }
+  return r;
+}
+
+class DatabasePlanner : public Planner {
+ public:
+  DatabasePlanner(const Options& o, long long now)
+      : o_(o), now_(now), store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {}
+
+  Plan plan(const mail::HeaderBlock& headers, LogLine& log) override {
+    policy::Decision d = policy::decide(make_request(o_, headers), store_);
+    log.set("user", d.user);
+    log.set("domain", d.from_domain);
+    Plan p;
+    p.reason = d.reason;
+    if (!d.sign) return p;
+    for (const auto& ref : d.keys) p.signatures.push_back(load(ref));
+    return p;
+  }
+
+ private:
+  PlannedSignature load(const policy::KeyRef& ref) {
+    auto record = store_.find_key(ref.domain, ref.selector);
+    if (!record)  // deleted between decide() and now: retry later sees the new state
+      throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
+    auto canon = parse_canonicalization(record->canon);
+    if (!canon) throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + " has an unknown c= value");
+    try {
+      auto key = crypto::PrivateKey::from_pem(record->private_pem);
+      crypto::cleanse(record->private_pem);
+      SignerOptions options;
+      options.domain = ref.domain;
+      options.selector = ref.selector;
+      options.canon = *canon;
+      options.timestamp = now_;
+      if (o_.expire_seconds > 0) options.expiry = now_ + o_.expire_seconds;
+      return PlannedSignature{std::move(key), std::move(options)};
+    } catch (const Error& e) {
+      crypto::cleanse(record->private_pem);
+      // DESIGN.md: "key unusable" is transient — the MTA keeps the message.
+      throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + "._domainkey." + ref.domain +
+                                            " unusable: " + e.what());
+    }
+  }
+
+  const Options& o_;
+  long long now_;
+  db::KeyStore store_;
+};
+
+}  // namespace
+
+std::unique_ptr<Planner> make_database_planner(const Options& options, long long now) {
+  return std::make_unique<DatabasePlanner>(options, now);
+}
+
+}  // namespace dkim::app

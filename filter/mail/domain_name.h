@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// Domain names as DKIM uses them for d= (RFC 6376 §3.5): lower-case
+// A-labels of letters, digits and hyphens (RFC 1123 §2.1, RFC 5890 §2.3.2.1).
+// Internationalised names are converted with libidn2 (UTS #46, IDNA2008).
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dkim::mail {
+
+/// RFC 1035 §2.3.4 limits.
+constexpr std::size_t kMaxLabelLength = 63;
+constexpr std::size_t kMaxDomainLength = 253;
+
+/// ASCII-only lower-casing; bytes >= 0x80 are left as they are.
+std::string ascii_lower(std::string_view text);
+
+/// True if `domain` is a usable host name: dot-separated labels of 1..63
+/// letters, digits and hyphens, no hyphen at either end of a label, at least
+/// two labels, a top-level label that is not all digits (so an IPv4 address
+/// is not a domain), at most 253 characters, no leading or trailing dot.
+/// Case is not checked.
+bool is_valid_domain(std::string_view domain);
+
+/// The domain in the form d= needs: lower-cased, a UTF-8 name converted to
+/// A-labels (punycode), then checked with is_valid_domain(). nullopt when the
+/// name is not valid (domain literals like "[192.0.2.1]", bad UTF-8, labels
+/// IDNA2008 disallows...).
+std::optional<std::string> normalize_domain(std::string_view domain);
+
+/// True if `domain` equals `parent` or is a subdomain of it, compared label
+/// by label and without case: "mail.example.com" is under "example.com",
+/// "evil-example.com" is not. An empty `parent` contains nothing.
+bool is_same_or_subdomain(std::string_view domain, std::string_view parent);
+
+/// `domain` followed by each of its parents, most specific first, never a
+/// bare top-level domain: "a.b.example.com" -> {"a.b.example.com",
+/// "b.example.com", "example.com"}. A single-label input gives {}.
+std::vector<std::string> domain_and_parents(std::string_view domain);
+
+}  // namespace dkim::mail

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+// DESIGN.md "Deciding whether and how to sign (the seed's rules)", in order.
+// Each rule that stops signing names a stable reason for the log line.
+#include "filter/policy/decide.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+#include "filter/mail/domain_name.h"
+#include "filter/mail/from_domain.h"
+
+namespace dkim::policy {
+namespace {
+
+/// The outgoing user, or why there is none.
+struct UserPick {
+  std::optional<UserRecord> record;
+  std::string tried;        ///< the name looked up, for the log
+  std::string_view reason;  ///< set when record is empty
+};
+
+/// The canonical text of an IPv4 or IPv6 address ("2001:DB8:0::1" ->
+/// "2001:db8::1", "::ffff:192.0.2.1" -> "192.0.2.1"), nullopt when `text` is
+/// not one. Postfix's ${client_address} and Exim's $sender_host_address are
+/// bare; a leading "IPv6:" (RFC 5321 address literal form) is accepted.
+std::optional<std::string> canonical_ip(std::string_view text) {
+  std::string s = mail::ascii_lower(text);
+  if (s.rfind("ipv6:", 0) == 0) s.erase(0, 5);
+  char buffer[INET6_ADDRSTRLEN] = {};
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, s.c_str(), v4) == 1)
+    return inet_ntop(AF_INET, v4, buffer, sizeof buffer) ? std::optional<std::string>(buffer) : std::nullopt;
+  unsigned char v6[16];
+  if (inet_pton(AF_INET6, s.c_str(), v6) != 1) return std::nullopt;
+  static constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::equal(v6, v6 + 12, kMappedPrefix))
+    return inet_ntop(AF_INET, v6 + 12, buffer, sizeof buffer) ? std::optional<std::string>(buffer)
+                                                              : std::nullopt;
+  return inet_ntop(AF_INET6, v6, buffer, sizeof buffer) ? std::optional<std::string>(buffer) : std::nullopt;
+}
+
+/// A named user (SASL login or default-user): an IP address is looked up
+/// as an IP user, anything else as a login or domain user.
+UserPick lookup_named(std::string_view name, Directory& directory) {
+  UserPick pick;
+  if (auto ip = canonical_ip(name)) {
+    pick.tried = *ip;
+    pick.record = directory.user_by_ip(*ip);
+  } else {
+    pick.tried = mail::ascii_lower(name);
+    pick.record = directory.user_by_login(pick.tried);
+  }
+  if (!pick.record) pick.reason = "unknown-user";
+  return pick;
+}
+
+/// Rule 1: the SASL user; else the IP user matching the client address;
+/// else default-user. A SASL user that is unknown does not fall back: the
+/// MTA authenticated exactly that user. A client address without an IP user
+/// falls back to default-user (local submission through a loopback
+/// address), and without one is an unknown user named by its address.
+UserPick pick_user(const Request& request, Directory& directory) {
+  if (!request.sasl_user.empty()) {
+    UserPick pick;
+    pick.tried = mail::ascii_lower(request.sasl_user);
+    pick.record = directory.user_by_login(pick.tried);
+    if (!pick.record) pick.reason = "unknown-user";
+    return pick;
+  }
+  std::optional<std::string> client = canonical_ip(request.client_ip);
+  if (client) {
+    if (auto record = directory.user_by_ip(*client)) return {record, *client, {}};
+  }
+  if (!request.default_user.empty()) return lookup_named(request.default_user, directory);
+  if (client) return {std::nullopt, *client, "unknown-user"};
+  return {std::nullopt, {}, "no-user"};
+}
+
+/// Rule 7's list, cleaned: trimmed, lower-cased, empties and repeats
+/// dropped, order kept (the first selector gives the first signature).
+std::vector<std::string> clean_selectors(const std::vector<std::string>& selectors) {
+  std::vector<std::string> out;
+  for (const std::string& raw : selectors) {
+    std::size_t begin = raw.find_first_not_of(" \t");
+    if (begin == std::string::npos) continue;
+    std::size_t end = raw.find_last_not_of(" \t");
+    std::string selector = mail::ascii_lower(std::string_view(raw).substr(begin, end - begin + 1));
+    if (std::find(out.begin(), out.end(), selector) == out.end()) out.push_back(selector);
+  }
+  return out;
+}
+
+/// Rule 5: the key for (domain, selector), trying parent domains but never
+/// a bare TLD. The domain where it is found is the d= to sign with.
+std::optional<KeyRef> find_key(Directory& directory, const std::string& from_domain,
+                               const std::string& selector) {
+  for (const std::string& domain : mail::domain_and_parents(from_domain))
+    if (directory.has_key(domain, selector)) return KeyRef{domain, selector};
+  return std::nullopt;
+}
+
+/// Rule 6: "assuming they do not have their own DKIM" - a signature whose
+/// d= is the From domain, or a domain we would sign as, is already there.
+bool already_signed(const Request& request, const Decision& decision) {
+  for (const std::string& existing : request.existing_signature_domains) {
+    std::string d = mail::ascii_lower(existing);
+    while (!d.empty() && d.back() == '.') d.pop_back();  // "example.com." is the same name
+    if (d == decision.from_domain) return true;
+    for (const KeyRef& key : decision.keys)
+      if (d == key.domain) return true;
+  }
+  return false;
+}
+
+Decision stop(Decision decision, std::string_view reason) {
+  decision.sign = false;
+  decision.reason = std::string(reason);
+  decision.keys.clear();
+  return decision;
+}
+
+}  // namespace
+
+Decision decide(const Request& request, Directory& directory) {
+  Decision decision;
+  UserPick pick = pick_user(request, directory);
+  decision.user = pick.record ? pick.record->name : pick.tried;
+  if (!pick.record) return stop(decision, pick.reason);
+  const UserRecord& user = *pick.record;
+  // Rule 2. The seed: "DKIM signing is unavailable if you are using a
+  // re-authenticating user" - checked before the selector so the log says why.
+  if (user.reauthenticating) return stop(decision, "reauthenticating");
+  std::vector<std::string> selectors = clean_selectors(user.selectors);
+  if (selectors.empty()) return stop(decision, "no-selector");
+  // Rule 3.
+  mail::FromDomain from = mail::from_domain(request.from_values);
+  if (!from.ok()) return stop(decision, mail::reason(from.problem));
+  decision.from_domain = from.domain;
+  // Rule 4: a user signs for its own domain and subdomains only.
+  if (!user.any_domain) {
+    std::optional<std::string> own = mail::normalize_domain(user.domain);
+    if (!own || !mail::is_same_or_subdomain(from.domain, *own)) return stop(decision, "foreign-domain");
+  }
+  // Rules 5 and 7: one key per selector that has one, in selector order.
+  for (const std::string& selector : selectors)
+    if (auto key = find_key(directory, from.domain, selector)) decision.keys.push_back(*key);
+  if (decision.keys.empty()) return stop(decision, "no-key");
+  if (already_signed(request, decision)) return stop(decision, "already-signed");
+  decision.sign = true;
+  decision.reason = "signed";
+  return decision;
+}
+
+}  // namespace dkim::policy

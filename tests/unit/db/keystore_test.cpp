@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+#include "db/keystore.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "db/schema.h"
+#include "db/sqlite.h"
+#include "filter/dkim/error.h"
+
+namespace dkim::db {
+namespace {
+
+namespace fs = std::filesystem;
+
+class KeyStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "keystore-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/dkim.db";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static KeyRecord key(const std::string& domain, const std::string& selector, const std::string& pem = "PEM") {
+    KeyRecord k;
+    k.domain = domain;
+    k.selector = selector;
+    k.type = crypto::KeyType::rsa;
+    k.bits = 2048;
+    k.private_pem = pem;
+    return k;
+  }
+  static policy::UserRecord user(const std::string& name, policy::UserKind kind, const std::string& domain,
+                                 std::vector<std::string> selectors) {
+    policy::UserRecord u;
+    u.name = name;
+    u.kind = kind;
+    u.domain = domain;
+    u.selectors = std::move(selectors);
+    return u;
+  }
+  static ErrorKind kind_of(const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    ADD_FAILURE() << "no dkim::Error thrown";
+    return ErrorKind::internal;
+  }
+
+  std::string dir_, path_;
+};
+
+TEST_F(KeyStoreTest, CreatesFile0640WhateverTheUmask) {
+  for (mode_t mask : {mode_t(0), mode_t(022), mode_t(077)}) {
+    fs::remove(path_);
+    mode_t old = ::umask(mask);
+    KeyStore::create(path_);
+    ::umask(old);
+    struct stat st {};
+    ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0640u) << "umask " << mask;
+  }
+}
+
+TEST_F(KeyStoreTest, CreatesInWalModeAtCurrentVersion) {
+  auto store = KeyStore::create(path_);
+  EXPECT_EQ(store.schema_version(), current_schema_version());
+  SqlitePtr raw;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  raw.reset(db);
+  Statement st(db, "PRAGMA journal_mode");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.text(0), "wal");
+}
+
+TEST_F(KeyStoreTest, ReaderRefusesMissingFile) {
+  EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::config);
+  EXPECT_EQ(kind_of([&] { KeyStore::open_writer(path_); }), ErrorKind::config);
+}
+
+TEST_F(KeyStoreTest, ReaderRefusesFileOthersCanRead) {
+  KeyStore::create(path_);
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::config);
+  ASSERT_EQ(::chmod(path_.c_str(), 0604), 0);
+  EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::config);
+  ASSERT_EQ(::chmod(path_.c_str(), 0640), 0);
+  EXPECT_NO_THROW(KeyStore::open_reader(path_));
+}
+
+TEST_F(KeyStoreTest, ReaderRefusesUninitialisedAndNewerSchema) {
+  { std::ofstream(path_).flush(); }
+  ::chmod(path_.c_str(), 0600);
+  EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::config);
+  KeyStore::open_writer(path_);  // migrates the empty (version 0) file
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    SqlitePtr raw(db);
+    exec(db, "PRAGMA user_version = " + std::to_string(current_schema_version() + 1));
+  }
+  EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::config);
+  EXPECT_EQ(kind_of([&] { KeyStore::open_writer(path_); }), ErrorKind::config);
+}
+
+TEST_F(KeyStoreTest, ReaderReportsCorruptFileAsTemporary) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << std::string(8192, 'x');
+  }
+  ::chmod(path_.c_str(), 0600);
+  EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::temporary);
+}
+
+TEST_F(KeyStoreTest, MigratesFromVersionZero) {
+  { std::ofstream(path_).flush(); }
+  ::chmod(path_.c_str(), 0640);
+  auto store = KeyStore::open_writer(path_);
+  EXPECT_EQ(store.schema_version(), current_schema_version());
+  store.transaction([&] { store.add_key(key("example.com", "s1")); });
+  auto again = KeyStore::open_writer(path_);  // already current: nothing to do, data kept
+  EXPECT_TRUE(again.has_key("example.com", "s1"));
+  EXPECT_EQ(KeyStore::open_reader(path_).schema_version(), current_schema_version());
+}
+
+TEST_F(KeyStoreTest, ReaderDoesNotWrite) {
+  KeyStore::create(path_);
+  auto reader = KeyStore::open_reader(path_);
+  EXPECT_THROW(reader.transaction([] {}), Error);
+  EXPECT_THROW(reader.add_key(key("example.com", "s1")), Error);
+}
+
+TEST_F(KeyStoreTest, FindsKeys) {
+  auto store = KeyStore::create(path_);
+  auto k = key("example.com", "s1", "secret-pem");
+  k.type = crypto::KeyType::ed25519;
+  k.canon = "simple/simple";
+  store.transaction([&] { store.add_key(k); });
+  auto reader = KeyStore::open_reader(path_);
+  auto found = reader.find_key("example.com", "s1");
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->private_pem, "secret-pem");
+  EXPECT_EQ(found->type, crypto::KeyType::ed25519);
+  EXPECT_EQ(found->canon, "simple/simple");
+  EXPECT_GT(found->created, 0);
+  EXPECT_TRUE(reader.has_key("example.com", "s1"));
+  EXPECT_FALSE(reader.has_key("example.com", "s2"));
+  EXPECT_FALSE(reader.find_key("example.org", "s1"));
+  auto listed = store.list_keys();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_TRUE(listed[0].private_pem.empty());  // listings never carry key bytes
+  EXPECT_EQ(store.list_keys("example.com").size(), 1u);
+  EXPECT_EQ(store.list_keys("example.org").size(), 0u);
+}
+
+TEST_F(KeyStoreTest, FailedTransactionChangesNothing) {
+  auto store = KeyStore::create(path_);
+  store.transaction([&] { store.add_key(key("example.com", "s1")); });
+  EXPECT_EQ(kind_of([&] {
+              store.transaction([&] {
+                store.add_key(key("example.com", "s2"));
+                store.add_key(key("example.com", "s1"));  // duplicate: refused
+              });
+            }),
+            ErrorKind::data);
+  EXPECT_FALSE(store.has_key("example.com", "s2"));
+  EXPECT_EQ(store.list_keys().size(), 1u);
+}
+
+TEST_F(KeyStoreTest, FindsLoginAndDomainUsers) {
+  auto store = KeyStore::create(path_);
+  store.transaction([&] {
+    store.put_user(user("alice@example.com", policy::UserKind::login, "example.com", {"s1", "s2"}), -1, false);
+    store.put_user(user("example.org", policy::UserKind::domain, "example.org", {}), -1, false);
+    store.put_user(user("192.0.2.0/24", policy::UserKind::ip, "example.net", {"s1"}), 24, false);
+  });
+  auto reader = KeyStore::open_reader(path_);
+  auto alice = reader.user_by_login("Alice@EXAMPLE.com");
+  ASSERT_TRUE(alice);
+  EXPECT_EQ(alice->name, "alice@example.com");
+  EXPECT_EQ(alice->selectors, (std::vector<std::string>{"s1", "s2"}));
+  auto org = reader.user_by_login("example.org");
+  ASSERT_TRUE(org);
+  EXPECT_EQ(org->kind, policy::UserKind::domain);
+  EXPECT_TRUE(org->selectors.empty());
+  EXPECT_FALSE(reader.user_by_login("bob@example.com"));
+  EXPECT_FALSE(reader.user_by_login("192.0.2.0/24"));  // IP users are not logins
+}
+
+TEST_F(KeyStoreTest, IpUserIsTheMostSpecificRange) {
+  auto store = KeyStore::create(path_);
+  store.transaction([&] {
+    store.put_user(user("0.0.0.0/0", policy::UserKind::ip, "any.example", {}), 0, false);
+    store.put_user(user("192.0.2.0/24", policy::UserKind::ip, "wide.example", {}), 24, false);
+    store.put_user(user("192.0.2.128/25", policy::UserKind::ip, "narrow.example", {}), 25, false);
+    store.put_user(user("192.0.2.200", policy::UserKind::ip, "host.example", {}), 32, false);
+    store.put_user(user("2001:db8::/32", policy::UserKind::ip, "v6.example", {}), 32, false);
+    store.put_user(user("2001:db8:1::/48", policy::UserKind::ip, "v6narrow.example", {}), 48, false);
+  });
+  auto r = KeyStore::open_reader(path_);
+  auto domain_for = [&](const char* ip) {
+    auto u = r.user_by_ip(ip);
+    return u ? u->domain : std::string("none");
+  };
+  EXPECT_EQ(domain_for("192.0.2.200"), "host.example");
+  EXPECT_EQ(domain_for("192.0.2.201"), "narrow.example");
+  EXPECT_EQ(domain_for("192.0.2.1"), "wide.example");
+  EXPECT_EQ(domain_for("::ffff:192.0.2.1"), "wide.example");
+  EXPECT_EQ(domain_for("198.51.100.1"), "any.example");
+  EXPECT_EQ(domain_for("2001:db8:1:2::5"), "v6narrow.example");
+  EXPECT_EQ(domain_for("2001:DB8:2::5"), "v6.example");
+  EXPECT_EQ(domain_for("2001:db9::1"), "none");
+  EXPECT_EQ(domain_for("not-an-ip"), "none");
+  EXPECT_EQ(domain_for("192.0.2.0/24"), "none");  // an address, not a range, is looked up
+}
+
+TEST_F(KeyStoreTest, LookupsStayIndexedWithTenThousandRows) {
+  auto store = KeyStore::create(path_);
+  store.transaction([&] {
+    for (int i = 0; i < 10000; ++i) {
+      std::string domain = "d" + std::to_string(i) + ".example";
+      store.add_key(key(domain, "s1"));
+      store.put_user(user("u" + std::to_string(i) + "@" + domain, policy::UserKind::login, domain, {"s1"}), -1,
+                     false);
+      std::string ip = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24";
+      store.put_user(user(ip, policy::UserKind::ip, domain, {"s1"}), 24, false);
+    }
+  });
+  auto r = KeyStore::open_reader(path_);
+  auto plans = r.lookup_query_plans();
+  ASSERT_EQ(plans.size(), 4u);
+  for (const auto& plan : plans) {
+    EXPECT_NE(plan.find("SEARCH"), std::string::npos) << plan;
+    EXPECT_NE(plan.find("PRIMARY KEY"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+  }
+  EXPECT_TRUE(r.has_key("d9999.example", "s1"));
+  EXPECT_EQ(r.user_by_login("u5000@d5000.example")->domain, "d5000.example");
+  EXPECT_EQ(r.user_by_ip("10.39.15.77")->domain, "d9999.example");  // 9999 = 39 * 256 + 15
+}
+
+}  // namespace
+}  // namespace dkim::db
