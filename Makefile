@@ -17,7 +17,7 @@ demo:
 	bash scripts/demo
 
 bench: build
-	bash bench/run
+	bash bench/run --build build
 
 clean:
 	rm -rf build build-asan
