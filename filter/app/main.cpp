@@ -10,6 +10,7 @@
 
 #include "filter/app/filter_run.h"
 #include "filter/app/options.h"
+#include "filter/crypto/key.h"
 #include "filter/dkim/error.h"
 
 namespace {
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   // Write errors must come back as EPIPE / EFBIG, not kill us mid-message.
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGXFSZ, SIG_IGN);
+  dkim::crypto::initialize();
   try {
     auto options = dkim::app::parse_options(argc, argv);
     if (!options) return dkim::exit_code::ok;

@@ -5,9 +5,12 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #include "filter/crypto/base64.h"
+#include "filter/crypto/der.h"
 #include "filter/crypto/evp.h"
 #include "filter/dkim/error.h"
 
@@ -52,7 +55,76 @@ std::string describe_non_private_pem(std::string_view pem) {
   return "PEM block is not a readable private key";
 }
 
+constexpr std::string_view kRsaOid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9);  // 1.2.840.113549.1.1.1
+constexpr std::string_view kEd25519Oid("\x2b\x65\x70", 3);                      // 1.3.101.112
+
+struct BnFree { void operator()(BIGNUM* b) const noexcept { BN_clear_free(b); } };
+struct ParamBldFree { void operator()(OSSL_PARAM_BLD* b) const noexcept { OSSL_PARAM_BLD_free(b); } };
+struct ParamFree { void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); } };
+
+// An RSA key from PKCS#1 numbers through EVP_PKEY_fromdata: the provider
+// imports the numbers directly, skipping the decoder search.
+EvpPkeyPtr rsa_from_pkcs1(std::string_view der) {
+  auto ints = read_rsa_private_key(der);
+  if (!ints) return nullptr;
+  static const char* const kNames[] = {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
+                                       OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+                                       OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+                                       OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  std::unique_ptr<BIGNUM, BnFree> numbers[8];
+  if (!bld) return nullptr;
+  for (int i = 0; i < 8; ++i) {
+    std::string_view v = (*ints)[static_cast<std::size_t>(i) + 1];
+    if (static_cast<unsigned char>(v[0]) & 0x80) return nullptr;  // negative: not a key
+    numbers[i].reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()), nullptr));
+    if (!numbers[i] || OSSL_PARAM_BLD_push_BN(bld.get(), kNames[i], numbers[i].get()) != 1) return nullptr;
+  }
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEYPAIR, params.get()) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return EvpPkeyPtr(raw);
+}
+
+// PKCS#8 Ed25519 (RFC 8410 §7): the privateKey octets hold an OCTET STRING
+// with the 32-byte seed.
+EvpPkeyPtr ed25519_from_pkcs8(std::string_view private_key) {
+  DerReader r(private_key);
+  auto seed = r.read(der_tag::kOctetString);
+  if (!seed || seed->size() != 32) return nullptr;
+  return EvpPkeyPtr(EVP_PKEY_new_raw_private_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed->data()), 32));
+}
+
+// The two forms DKIM keys come in, decoded directly; nullptr sends anything
+// else (and anything odd) to OpenSSL's generic decoder.
+EvpPkeyPtr fast_decode(std::string_view pem) {
+  auto block = read_pem(pem);
+  if (!block) return nullptr;
+  EvpPkeyPtr key;
+  if (block->label == "RSA PRIVATE KEY") {
+    key = rsa_from_pkcs1(block->der);
+  } else if (block->label == "PRIVATE KEY") {
+    if (auto p8 = read_pkcs8(block->der)) {
+      if (p8->algorithm_oid == kRsaOid) key = rsa_from_pkcs1(p8->private_key);
+      if (p8->algorithm_oid == kEd25519Oid) key = ed25519_from_pkcs8(p8->private_key);
+    }
+  }
+  cleanse(block->der);
+  return key;
+}
+
 }  // namespace
+
+void initialize() {
+  // The filter needs nothing from openssl.cnf; reading it costs every message.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+}
 
 std::string openssl_error_text() {
   unsigned long e = ERR_peek_error();
@@ -142,9 +214,12 @@ PrivateKey::~PrivateKey() = default;
 
 PrivateKey PrivateKey::from_pem(std::string_view pem) {
   if (pem.size() > (1 << 20)) fail(ErrorKind::config, "key file too large to be a private key");
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) fail(ErrorKind::temporary, "out of memory");
-  EvpPkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  EvpPkeyPtr pkey = fast_decode(pem);
+  if (!pkey) {
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    if (!bio) fail(ErrorKind::temporary, "out of memory");
+    pkey.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
+  }
   if (!pkey) fail(ErrorKind::config, describe_non_private_pem(pem));
   KeyType type = type_of(pkey.get());
   check_strength(type, pkey.get());
@@ -188,14 +263,10 @@ std::string PrivateKey::sign_digest(const Sha256Digest& digest) const {
 }
 
 PublicKey PrivateKey::public_key() const {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(impl_->pkey.get(), &der);
-  if (len <= 0) fail(ErrorKind::internal, "cannot derive public key");
-  const unsigned char* p = der;
-  EvpPkeyPtr pub(d2i_PUBKEY(nullptr, &p, len));
-  OPENSSL_free(der);
-  if (!pub) fail(ErrorKind::internal, "cannot derive public key");
-  return PublicKey(type_, std::make_unique<PublicKey::Impl>(PublicKey::Impl{std::move(pub)}));
+  // The same key object: verification reads only the public numbers, and
+  // sharing it avoids an export/decode round trip on every message.
+  EVP_PKEY_up_ref(impl_->pkey.get());
+  return PublicKey(type_, std::make_unique<PublicKey::Impl>(PublicKey::Impl{EvpPkeyPtr(impl_->pkey.get())}));
 }
 
 std::string PrivateKey::to_pem() const {

@@ -78,6 +78,10 @@ class PrivateKey {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Process-wide set-up for a short-lived signer: skips the OpenSSL config
+/// file. Call once, first thing.
+void initialize();
+
 /// Overwrites a buffer that held key material (OPENSSL_cleanse cannot be
 /// optimised away).
 void cleanse(std::string& secret);
