@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,19 +46,24 @@ class BodyCanonicalizer {
   void finish();
 
  private:
-  void end_line();
-  void content(const char* data, std::size_t size);
-  void emit(const char* data, std::size_t size);
+  // The hot loops write through a raw pointer into buffer_; room for a
+  // block's worst case (every byte doubled) is made before each block.
+  void simple_block(const char* p, const char* end);
+  void relaxed_block(const char* p, const char* end);
+  void release_empty_lines();
+  char* begin_content(char* o, bool& has_content, bool& space);
+  void reserve(std::size_t bytes);
   void flush();
 
   Canon canon_;
   Sink sink_;
-  bool pending_cr_ = false;        // a CR seen, its LF not yet
+  bool pending_cr_ = false;        // a CR ended the last chunk, its LF not yet seen
   bool pending_space_ = false;     // relaxed: whitespace run not yet written
   bool line_has_content_ = false;  // current line has written bytes
   bool any_content_ = false;       // any non-empty line seen at all
   std::size_t empty_lines_ = 0;    // withheld line ends (maybe trailing)
-  std::string buffer_;
+  std::unique_ptr<char[]> buffer_;
+  char* out_;                      // next free byte in buffer_
 };
 
 /// Canonicalizes a whole body in one call (tests, fuzzing reference).
