@@ -115,7 +115,7 @@ class Run {
          chunk = input_.read_body(buffer.get(), kBodyBlock)) {
       for (auto& h : hashers)
         if (h) h->update(chunk);
-      spool.write(chunk);
+      if (!input_.rereadable()) spool.write(chunk);
     }
     std::string body_hash[2];
     for (int i = 0; i < 2; ++i)
@@ -136,7 +136,10 @@ class Run {
       mail::write_all(fd, fields);
       mail::write_all(fd, input_.header());
       mail::write_all(fd, input_.separator());
-      spool.replay(fd);
+      if (input_.rereadable())
+        input_.replay_body(fd);
+      else
+        spool.replay(fd);
     });
   }
 

@@ -1,11 +1,28 @@
 // SPDX-License-Identifier: MIT
 #include "filter/mail/message_input.h"
 
+#include <cerrno>
 #include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "filter/dkim/error.h"
 
 #include "filter/mail/fd_io.h"
 
 namespace dkim::mail {
+
+MessageInput::MessageInput(int fd) : fd_(fd) {
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) start_offset_ = ::lseek(fd, 0, SEEK_CUR);
+}
+
+void MessageInput::replay_body(int out_fd) {
+  auto body = static_cast<off_t>(start_offset_ + static_cast<long long>(header_size_ + separator_size_));
+  if (::lseek(fd_, body, SEEK_SET) != body)
+    throw Error(ErrorKind::temporary, std::string("input: cannot rewind: ") + std::strerror(errno));
+  copy_fd(fd_, out_fd);
+}
 
 void MessageInput::read_header_section(std::size_t limit) {
   constexpr std::size_t kChunk = 64 * 1024;

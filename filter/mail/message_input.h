@@ -13,7 +13,7 @@ constexpr std::size_t kMaxHeaderSection = 8 * 1024 * 1024;
 
 class MessageInput {
  public:
-  explicit MessageInput(int fd) : fd_(fd) {}
+  explicit MessageInput(int fd);
 
   /// Reads up to and including the empty line that ends the header section.
   /// Afterwards header() is the section without that line, separator() the
@@ -32,8 +32,15 @@ class MessageInput {
   /// Next body bytes; empty at end of input.
   std::string_view read_body(char* scratch, std::size_t size);
 
+  /// True when the input is a regular file: the body can be read a second
+  /// time from it, so it need not be spooled.
+  bool rereadable() const { return start_offset_ >= 0; }
+  /// Writes the body again, from the file (rereadable() only).
+  void replay_body(int out_fd);
+
  private:
   int fd_;
+  long long start_offset_ = -1;  // where the message starts in a regular file
   std::string buffer_;
   std::size_t header_size_ = 0;
   std::size_t separator_size_ = 0;
