@@ -9,7 +9,8 @@ namespace {
 
 // Control characters would let a hostile sender address forge log lines.
 std::string quote(const std::string& v) {
-  bool plain = !v.empty();
+  if (v.empty()) return "-";  // unknown or not applicable: still one token
+  bool plain = true;
   for (char c : v)
     if (c == ' ' || c == '"' || c == '=' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
       plain = false;

@@ -13,7 +13,8 @@ namespace dkim::app {
 class LogLine {
  public:
   void set(const std::string& key, const std::string& value);
-  /// "key=value key=value"; values with spaces, quotes or '=' are quoted.
+  /// "key=value key=value"; values with spaces, quotes or '=' are quoted
+  /// (control characters as \xNN), empty values are written as "-".
   std::string text() const;
   /// To syslog (facility mail) or stderr.
   void emit(LogTarget target) const;
