@@ -35,7 +35,7 @@ const std::string kUserByLoginSql =
 const std::string kUserByIpSql = [] {
   std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE kind = 'ip' AND name IN (";
   for (int i = 1; i <= 129; ++i) sql += (i > 1 ? ",?" : "?") + std::to_string(i);
-  return sql + ") ORDER BY ip_prefix ASC LIMIT 1";
+  return sql + ") ORDER BY ip_prefix DESC LIMIT 1";
 }();
 
 [[noreturn]] void fail(ErrorKind kind, const std::string& what) { throw Error(kind, "keystore: " + what); }
