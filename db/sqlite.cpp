@@ -57,13 +57,37 @@ Statement& Statement::bind_null(int index) {
   return *this;
 }
 
+namespace {
+
+// A read-only connection to a WAL database cannot rebuild the shared
+// wal-index itself: while an admin process opens, checkpoints or closes the
+// database, a reader can briefly get SQLITE_READONLY_RECOVERY/CANTINIT or
+// SQLITE_BUSY_RECOVERY. Those pass once the writer is done, so they are
+// retried for a while instead of deferring the message.
+bool transient_for_reader(sqlite3* db, int rc) {
+  if (!sqlite3_db_readonly(db, "main")) return false;
+  int ext = sqlite3_extended_errcode(db);
+  return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT ||
+         ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY || ext == SQLITE_BUSY_SNAPSHOT ||
+         rc == SQLITE_READONLY;
+}
+
+}  // namespace
+
 bool Statement::step() {
-  int rc = sqlite3_step(stmt_.get());
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  // Keep the statement reusable after a failure (e.g. a busy retry later).
-  sqlite3_reset(stmt_.get());
-  throw_sqlite(db_, rc, "query");
+  constexpr int kAttempts = 200;  // x 10 ms: about as long as the busy timeout
+  for (int attempt = 1;; ++attempt) {
+    int rc = sqlite3_step(stmt_.get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    // Keep the statement reusable after a failure (e.g. a busy retry later).
+    sqlite3_reset(stmt_.get());
+    if (attempt < kAttempts && transient_for_reader(db_, rc)) {
+      sqlite3_sleep(10);
+      continue;
+    }
+    throw_sqlite(db_, rc, "query");
+  }
 }
 
 void Statement::run() {
