@@ -2,7 +2,7 @@
 # The one-command front door. Everything real is in CMake and scripts/.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build test demo bench asan clean
+.PHONY: all build test demo bench install deb fuzz clean
 all: build
 
 build:
@@ -18,6 +18,15 @@ demo:
 
 bench: build
 	bash bench/run --build build
+	bash bench/db_scale --build build
+	bash bench/callgrind --build build
+
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+
+deb: build
+	cd build && cpack -G DEB
 
 clean:
 	rm -rf build build-asan
