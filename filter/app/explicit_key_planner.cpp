@@ -14,20 +14,26 @@ namespace {
 std::string read_key_file(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(ErrorKind::config, "key: cannot open " + path + ": " + std::strerror(errno));
+  // Both buffers hold key bytes and are cleansed; the reserve means no
+  // reallocation leaves a stale copy behind for any real key.
   std::string text;
-  char buf[4096];
+  text.reserve(64 * 1024);
+  std::string buf(4096, '\0');
   try {
     for (;;) {
-      std::size_t n = mail::read_some(fd, buf, sizeof buf);
+      std::size_t n = mail::read_some(fd, buf.data(), buf.size());
       if (n == 0) break;
-      text.append(buf, n);
+      text.append(buf.data(), n);
       if (text.size() > (1 << 20)) break;  // from_pem refuses it with a reason
     }
   } catch (const Error&) {
     ::close(fd);
+    crypto::cleanse(buf);
+    crypto::cleanse(text);
     throw Error(ErrorKind::config, "key: cannot read " + path);
   }
   ::close(fd);
+  crypto::cleanse(buf);
   return text;
 }
 

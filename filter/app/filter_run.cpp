@@ -43,14 +43,25 @@ class Run {
     log_.set("user", o.sasl_user.empty() ? o.client_ip : o.sasl_user);
   }
 
+  // Every outcome, including a failure that defers the message, leaves
+  // exactly one log line.
   int run() {
+    try {
+      return run_message();
+    } catch (const Error& e) {
+      return fail(e);
+    }
+  }
+
+ private:
+  int run_message() {
     long long now = o_.timestamp ? *o_.timestamp : static_cast<long long>(std::time(nullptr));
     std::unique_ptr<Planner> planner;
     std::string early_failure;
     try {
       planner = o_.key_file.empty() ? make_database_planner(o_, now) : make_explicit_key_planner(o_, now);
     } catch (const Error& e) {
-      if (e.kind() == ErrorKind::usage || o_.on_error == OnError::tempfail) return fail(e);
+      if (e.kind() == ErrorKind::usage || o_.on_error == OnError::tempfail) throw;
       early_failure = e.what();
     }
     input_.read_header_section();
@@ -59,7 +70,6 @@ class Run {
     return sign(plan);
   }
 
- private:
   Plan decide(Planner* planner, const std::string& early_failure) {
     Plan plan;
     if (!planner) {
@@ -144,7 +154,7 @@ class Run {
   }
 
   std::string make_fields(const Plan& plan, const std::string body_hash[2]) {
-    std::string fields, algorithms, selectors;
+    std::string fields, algorithms, selectors, domains;
     for (const auto& s : plan.signatures) {
       const std::string& bh = body_hash[s.options.canon.body == Canon::relaxed];
       std::string field = sign_message(s.key, s.options, headers_.fields, bh, headers_.eol);
@@ -155,7 +165,9 @@ class Run {
       fields += field;
       algorithms += (algorithms.empty() ? "" : ",") + std::string(crypto::algorithm_name(s.key.type()));
       selectors += (selectors.empty() ? "" : ",") + s.options.selector;
+      domains += (domains.empty() ? "" : ",") + s.options.domain;
     }
+    log_.set("d", domains);  // may be a parent of the From domain (rule 5)
     log_.set("algorithm", algorithms);
     log_.set("selector", selectors);
     return fields;
@@ -174,16 +186,20 @@ class Run {
       status = o_.to_stdout ? exit_code::tempfail : sink_->close();
       if (status == exit_code::ok) status = exit_code::tempfail;
     }
-    if (status != exit_code::ok) {
-      log_.set("decision", "tempfail");
-      log_.set("status", std::to_string(status));
-    }
+    if (status != exit_code::ok) set_failure(status);
     finish_log();
     return status;
   }
 
-  int fail(const Error& e) {
-    log_.set("decision", "tempfail");
+  // tempfail: the MTA keeps the message and retries; error: any other
+  // non-zero status (bad usage or configuration, sendmail's own refusal).
+  void set_failure(int status) {
+    log_.set("decision", status == exit_code::tempfail ? "tempfail" : "error");
+    log_.set("status", std::to_string(status));
+  }
+
+  [[noreturn]] int fail(const Error& e) {
+    set_failure(exit_code_for(e.kind()));
     log_.set("error", e.what());
     finish_log();
     throw e;
