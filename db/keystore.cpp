@@ -59,6 +59,18 @@ struct stat stat_database(const std::string& path) {
   return st;
 }
 
+// A reader that may not write the directory needs the -wal and -shm files
+// the admin keeps; if someone removed them (sqlite3 run by hand does when it
+// closes the database), say how to get them back instead of SQLite's
+// "attempt to write a readonly database".
+void explain_wal_failure(const std::string& path, const Error& e) {
+  struct stat st {};
+  bool missing = ::stat((path + "-wal").c_str(), &st) != 0 || ::stat((path + "-shm").c_str(), &st) != 0;
+  if (missing && e.kind() == ErrorKind::temporary)
+    fail(ErrorKind::temporary, path + "-wal or -shm is missing and cannot be created by this user; " +
+                                   "run any dkim-filter-admin command (e.g. key list) to recreate them");
+}
+
 SqlitePtr open_sqlite(const std::string& path, int flags) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
@@ -112,7 +124,12 @@ KeyStore KeyStore::open_reader(const std::string& path) {
                                 "); run chmod 0640 " + path);
   auto impl = std::make_unique<Impl>();
   impl->db = open_sqlite(path, SQLITE_OPEN_READONLY);
-  impl->version = static_cast<int>(query_integer(impl->db.get(), "PRAGMA user_version"));
+  try {
+    impl->version = static_cast<int>(query_integer(impl->db.get(), "PRAGMA user_version"));
+  } catch (const Error& e) {
+    explain_wal_failure(path, e);
+    throw;
+  }
   if (impl->version == 0) fail(ErrorKind::config, path + " is not initialised (run dkim-filter-admin init)");
   if (impl->version > current_schema_version())
     fail(ErrorKind::config, path + " has schema version " + std::to_string(impl->version) +
