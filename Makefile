@@ -28,5 +28,9 @@ install: build
 deb: build
 	cd build && cpack -G DEB
 
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash tests/fuzz/run --build build-fuzz --seconds $(FUZZ_SECONDS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

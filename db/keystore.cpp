@@ -72,6 +72,7 @@ void explain_wal_failure(const std::string& path, const Error& e) {
 }
 
 SqlitePtr open_sqlite(const std::string& path, int flags) {
+  use_cleansing_allocator();
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
   SqlitePtr db(raw);

@@ -1,9 +1,54 @@
 // SPDX-License-Identifier: MIT
 #include "db/sqlite.h"
 
+#include <malloc.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
 #include "filter/dkim/error.h"
 
 namespace dkim::db {
+namespace {
+
+// SQLite's page cache and value buffers hold private key rows. Memory it
+// frees is overwritten first, so key text does not linger in the heap of a
+// filter that is still streaming a body (checked by tests/cli/key_memory).
+void wipe(void* p) {
+  if (p) explicit_bzero(p, malloc_usable_size(p));
+}
+void* cleansing_malloc(int n) { return std::malloc(static_cast<std::size_t>(n)); }
+void cleansing_free(void* p) {
+  wipe(p);
+  std::free(p);
+}
+void* cleansing_realloc(void* p, int n) {
+  if (!p) return cleansing_malloc(n);
+  std::size_t old = malloc_usable_size(p);
+  if (static_cast<std::size_t>(n) <= old) return p;
+  void* q = std::malloc(static_cast<std::size_t>(n));
+  if (!q) return nullptr;
+  std::memcpy(q, p, old);
+  cleansing_free(p);
+  return q;
+}
+int cleansing_size(void* p) { return static_cast<int>(malloc_usable_size(p)); }
+int cleansing_roundup(int n) { return (n + 7) & ~7; }
+int cleansing_init(void*) { return SQLITE_OK; }
+void cleansing_shutdown(void*) {}
+
+}  // namespace
+
+void use_cleansing_allocator() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    static const sqlite3_mem_methods kMethods = {cleansing_malloc, cleansing_free,  cleansing_realloc,
+                                                 cleansing_size,   cleansing_roundup, cleansing_init,
+                                                 cleansing_shutdown, nullptr};
+    sqlite3_config(SQLITE_CONFIG_MALLOC, &kMethods);
+  });
+}
 
 void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
   std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);

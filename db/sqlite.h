@@ -11,6 +11,11 @@
 
 namespace dkim::db {
 
+/// Makes SQLite overwrite the memory it frees (it caches private key rows).
+/// Must run before the first database is opened; later calls do nothing.
+void use_cleansing_allocator();
+
+
 struct SqliteClose { void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); } };
 using SqlitePtr = std::unique_ptr<sqlite3, SqliteClose>;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Database mode: the key database and the seed's rules pick the keys.
 #include <algorithm>
+#include <optional>
 
 #include "db/keystore.h"
 #include "filter/app/plan.h"
@@ -39,19 +40,22 @@ class DatabasePlanner : public Planner {
       : o_(o), now_(now), store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {}
 
   Plan plan(const mail::HeaderBlock& headers, LogLine& log) override {
-    policy::Decision d = policy::decide(make_request(o_, headers), store_);
+    policy::Decision d = policy::decide(make_request(o_, headers), *store_);
     log.set("user", d.user);
     log.set("domain", d.from_domain);
     Plan p;
     p.reason = d.reason;
     if (!d.sign) return p;
     for (const auto& ref : d.keys) p.signatures.push_back(load(ref));
+    // Done with the database: closing it frees (and wipes) SQLite's cached
+    // key rows before the body streams in.
+    store_.reset();
     return p;
   }
 
  private:
   PlannedSignature load(const policy::KeyRef& ref) {
-    auto record = store_.find_key(ref.domain, ref.selector);
+    auto record = store_->find_key(ref.domain, ref.selector);
     if (!record)  // deleted between decide() and now: retry later sees the new state
       throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
     auto canon = parse_canonicalization(record->canon);
@@ -76,7 +80,7 @@ class DatabasePlanner : public Planner {
 
   const Options& o_;
   long long now_;
-  db::KeyStore store_;
+  std::optional<db::KeyStore> store_;
 };
 
 }  // namespace

@@ -181,10 +181,11 @@ class Run {
       write(sink_->fd());
       status = sink_->close();
     } catch (const Error& e) {
-      // sendmail may have gone away (EPIPE): its own status tells why.
+      // Part of the message went out: the receiver must not keep it (an
+      // input read error, a full spool...). If sendmail went away (EPIPE),
+      // its own status tells why.
       log_.set("error", e.what());
-      status = o_.to_stdout ? exit_code::tempfail : sink_->close();
-      if (status == exit_code::ok) status = exit_code::tempfail;
+      status = sink_->abort();
     }
     if (status != exit_code::ok) set_failure(status);
     finish_log();

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -62,6 +63,7 @@ struct SpawnAttributes {
 // Write errors were already reported by write_all; a pipe has nothing to
 // flush.
 int StdoutSink::close() { return exit_code::ok; }
+int StdoutSink::abort() { return exit_code::tempfail; }
 
 SendmailSink::SendmailSink(std::string sendmail, std::string sender, std::vector<std::string> recipients)
     : sendmail_(std::move(sendmail)), sender_(std::move(sender)), recipients_(std::move(recipients)) {}
@@ -136,6 +138,19 @@ int SendmailSink::close() {
   g_child = -1;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return exit_code::tempfail;  // killed: nothing was queued, let the MTA retry
+}
+
+int SendmailSink::abort() {
+  if (child_ <= 0) return exit_code::tempfail;
+  // If sendmail closed its end (the EPIPE we got), it cannot take end of
+  // input for the end of the message: wait for its own status. If it is
+  // still reading, closing the pipe would make it queue what it has: kill
+  // it first.
+  pollfd p{pipe_, POLLOUT, 0};
+  bool reader_gone = ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+  if (!reader_gone) ::kill(child_, SIGKILL);
+  int status = close();
+  return status == exit_code::ok ? exit_code::tempfail : status;
 }
 
 }  // namespace dkim::app

@@ -15,12 +15,18 @@ class MessageSink {
   virtual int fd() = 0;
   /// Ends the message; returns the exit status to report (sysexits).
   virtual int close() = 0;
+  /// Gives the message up after a failure part-way: the receiver must not
+  /// take what it got so far as the whole message. Returns the status to
+  /// report (never 0).
+  virtual int abort() = 0;
 };
 
 class StdoutSink : public MessageSink {
  public:
   int fd() override { return 1; }
   int close() override;
+  /// Exim sees our non-zero exit and discards what we wrote.
+  int abort() override;
 };
 
 /// `SENDMAIL -G -i -f SENDER -- RECIPIENT...` (DESIGN.md). The child starts
@@ -33,6 +39,10 @@ class SendmailSink : public MessageSink {
   /// Closes the pipe and waits: sendmail's own exit status, 75 if it died
   /// from a signal or could not be started.
   int close() override;
+  /// Kills sendmail before it sees end of input (it would queue a
+  /// truncated message) — unless it has already exited on its own, e.g.
+  /// after closing its input early: then its status is reported.
+  int abort() override;
 
  private:
   std::string sendmail_;
