@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "db/admin/cli.h"
+#include "db/admin/percent_decode.h"
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "filter/dkim/error.h"
@@ -71,26 +72,6 @@ int key_generate(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-// "the control panel's API" sent the PEM through urllib.quote: %XX escapes,
-// and '+' for a space from quote_plus (a literal '+' is always %2B there).
-std::string percent_decode(const std::string& in) {
-  std::string out;
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
-          !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
-        throw Error(ErrorKind::data, "key import: invalid percent-encoding");
-      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 int key_import(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"key import", "DOMAIN SELECTOR FILE|- [options]",

@@ -26,9 +26,7 @@
 #include "filter/dkim/error.h"
 #include "fuzz_check.h"
 
-// percent_decode() is file-local to the admin's key commands; compiling the
-// file into this translation unit reaches it without changing the product.
-#include "db/admin/key_commands.cpp"
+#include "db/admin/percent_decode.h"
 
 namespace {
 

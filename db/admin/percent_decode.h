@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+#include <string>
+
+namespace dkim::admin {
+
+/// Decodes the percent-encoded PEM that `key import --urlencoded` takes:
+/// %XX escapes and '+' for a space (Python's quote / quote_plus, as the old
+/// control panel's API used). Throws Error(data) on a broken escape.
+std::string percent_decode(const std::string& in);
+
+}  // namespace dkim::admin
