@@ -9,6 +9,7 @@
 
 
 #include "filter/dkim/error.h"
+#include "filter/mail/ascii.h"
 #include "filter/mail/domain_name.h"
 
 namespace dkim::db {
@@ -18,13 +19,6 @@ namespace {
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-std::string to_lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
 }
 
 bool has_non_ascii(std::string_view s) {
@@ -68,7 +62,7 @@ std::string normalize_domain(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty()) refuse("empty domain name");
   std::string ascii = has_non_ascii(name) ? to_a_label(name) : std::string(name);
-  ascii = to_lower_ascii(ascii);
+  ascii = mail::ascii_lower(ascii);
   if (ascii.size() > 253) refuse("domain name longer than 253 characters");
   auto labels = split(ascii, '.');
   if (labels.size() < 2) refuse("domain name '" + ascii + "' needs at least two labels");
@@ -86,7 +80,7 @@ std::string normalize_domain(std::string_view name) {
 
 std::string normalize_selector(std::string_view selector) {
   if (selector.empty()) refuse("empty selector");
-  std::string lower = to_lower_ascii(selector);
+  std::string lower = mail::ascii_lower(selector);
   if (lower.size() > 253) refuse("selector longer than 253 characters");
   for (auto label : split(lower, '.')) {
     std::string problem = label_problem(label);
@@ -166,7 +160,7 @@ UserName parse_user_name(std::string_view text) {
         refuse("login '" + std::string(text) + "' contains a space, control character or second '@'");
     u.kind = policy::UserKind::login;
     u.domain = normalize_domain(text.substr(at + 1));
-    u.name = to_lower_ascii(local) + "@" + u.domain;
+    u.name = mail::ascii_lower(local) + "@" + u.domain;
     return u;
   }
   if (auto range = parse_ip_range(text)) {

@@ -8,15 +8,10 @@
 #include "filter/dkim/error.h"
 #include "filter/dkim/signature.h"
 #include "filter/policy/decide.h"
+#include "filter/mail/ascii.h"
 
 namespace dkim::app {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // What decide() needs from the message: every From value, and the d= of
 // every signature already present (rule 6, "their own DKIM").
@@ -28,7 +23,7 @@ policy::Request make_request(const Options& o, const mail::HeaderBlock& headers)
   for (const auto& f : headers.fields) {
     if (mail::same_name(f.name, "From")) r.from_values.emplace_back(f.value());
     if (mail::same_name(f.name, kSignatureFieldName)) {
-      if (auto d = find_tag(f.value(), "d")) r.existing_signature_domains.push_back(lower(*d));
+      if (auto d = find_tag(f.value(), "d")) r.existing_signature_domains.push_back(mail::ascii_lower(*d));
     }
   }
   return r;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "filter/dkim/canonicalize.h"
+#include "filter/mail/ascii.h"
 
 #include <algorithm>
 #include <array>
@@ -14,8 +15,6 @@ namespace {
 constexpr std::string_view kCrlf = "\r\n";
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // Bytes that end an ordinary run: line-end bytes always, whitespace too in
 // relaxed mode. A table keeps the scanning loop branch-light.
@@ -56,7 +55,7 @@ void unfold_relaxed_value(std::string_view value, std::string& out) {
 std::optional<Canonicalization> parse_canonicalization(std::string_view text) {
   auto word = [](std::string_view w) -> std::optional<Canon> {
     std::string l;
-    for (char c : w) l += lower(c);
+    for (char c : w) l += mail::ascii_lower(c);
     if (l == "simple") return Canon::simple;
     if (l == "relaxed") return Canon::relaxed;
     return std::nullopt;
@@ -91,7 +90,7 @@ void canonicalize_header(Canon canon, std::string_view raw, std::string& out) {
   auto colon = raw.find(':');
   std::string_view name = raw.substr(0, colon);
   while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);  // "Subject :"
-  for (char c : name) out += lower(c);  // "Convert all header field names to lowercase"
+  for (char c : name) out += mail::ascii_lower(c);  // "Convert all header field names to lowercase"
   out += ':';
   if (colon != std::string_view::npos) unfold_relaxed_value(raw.substr(colon + 1), out);
   out += kCrlf;

@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "filter/dkim/header_picker.h"
+#include "filter/mail/ascii.h"
 
 #include <map>
 
 namespace dkim {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 }  // namespace
 
@@ -30,7 +25,7 @@ std::vector<const mail::HeaderField*> match_headers(const std::vector<mail::Head
   std::vector<const mail::HeaderField*> out;
   out.reserve(names.size());
   for (const auto& raw_name : names) {
-    std::string name = lower(raw_name);
+    std::string name = mail::ascii_lower(raw_name);
     std::size_t skip = used[name]++;
     const mail::HeaderField* found = nullptr;
     for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
@@ -50,7 +45,7 @@ PickedHeaders pick_headers(const std::vector<mail::HeaderField>& fields,
                            const std::vector<std::string>& wanted) {
   PickedHeaders picked;
   for (const auto& raw_name : wanted) {
-    std::string name = lower(raw_name);
+    std::string name = mail::ascii_lower(raw_name);
     std::size_t count = 0;
     for (const auto& f : fields)
       if (mail::same_name(f.name, name)) ++count;

@@ -83,13 +83,6 @@ std::optional<std::string> to_a_labels(const std::string& utf8) {
 
 }  // namespace
 
-std::string ascii_lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 bool is_valid_domain(std::string_view domain) {
   if (domain.empty() || domain.size() > kMaxDomainLength) return false;
   std::size_t labels = 0;

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "filter/mail/ascii.h"
+
 namespace dkim::mail {
 
 /// RFC 1035 §2.3.4 limits.
@@ -15,7 +17,6 @@ constexpr std::size_t kMaxLabelLength = 63;
 constexpr std::size_t kMaxDomainLength = 253;
 
 /// ASCII-only lower-casing; bytes >= 0x80 are left as they are.
-std::string ascii_lower(std::string_view text);
 
 /// True if `domain` is a usable host name: dot-separated labels of 1..63
 /// letters, digits and hyphens, no hyphen at either end of a label, at least

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "filter/mail/header_block.h"
 
+#include "filter/mail/ascii.h"
+
 namespace dkim::mail {
 namespace {
 
@@ -11,8 +13,6 @@ bool is_ftext(char c) {
   auto u = static_cast<unsigned char>(c);
   return u >= 33 && u <= 126 && c != ':';
 }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 // The end of the line starting at `pos` (one past its LF, or text end).
 std::size_t line_end(std::string_view text, std::size_t pos) {
@@ -52,7 +52,7 @@ std::string_view HeaderField::value() const {
 bool same_name(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
   return true;
 }
 
