@@ -98,7 +98,8 @@ Server parse_server(const std::string& text) {
   }
   char* end = nullptr;
   long p = std::strtol(port.c_str(), &end, 10);
-  if (port.empty() || *end || p < 1 || p > 65535) throw Error(ErrorKind::usage, "key check: bad port in " + text);
+  if (port.empty() || *end || p < 1 || p > 65535)
+    throw Error(ErrorKind::usage, "key check: bad port in " + text);
   Server s;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&s.addr);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&s.addr);
@@ -117,7 +118,8 @@ Server parse_server(const std::string& text) {
 }
 
 bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
   pollfd p{fd, events, 0};
   return ::poll(&p, 1, static_cast<int>(left.count())) == 1;
@@ -125,7 +127,8 @@ bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadli
 
 // One UDP exchange; empty on timeout. Answers with the wrong id are ignored
 // (RFC 5452: a reply must match the query it answers).
-std::string exchange_udp(const Server& s, const std::string& query, std::chrono::steady_clock::time_point deadline) {
+std::string exchange_udp(const Server& s, const std::string& query,
+                         std::chrono::steady_clock::time_point deadline) {
   Fd fd(::socket(s.addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.fd < 0 || ::connect(fd.fd, reinterpret_cast<const sockaddr*>(&s.addr), s.len) != 0) return {};
   if (::send(fd.fd, query.data(), query.size(), 0) < 0) return {};
@@ -150,16 +153,19 @@ bool read_all(int fd, char* out, size_t n, std::chrono::steady_clock::time_point
 }
 
 // RFC 1035 §4.2.2: the same message with a two-byte length prefix.
-std::string exchange_tcp(const Server& s, const std::string& query, std::chrono::steady_clock::time_point deadline) {
+std::string exchange_tcp(const Server& s, const std::string& query,
+                         std::chrono::steady_clock::time_point deadline) {
   Fd fd(::socket(s.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.fd < 0) return {};
-  if (::connect(fd.fd, reinterpret_cast<const sockaddr*>(&s.addr), s.len) != 0 && errno != EINPROGRESS) return {};
+  if (::connect(fd.fd, reinterpret_cast<const sockaddr*>(&s.addr), s.len) != 0 && errno != EINPROGRESS)
+    return {};
   if (!wait_for(fd.fd, POLLOUT, deadline)) return {};
   std::string framed;
   framed += static_cast<char>(query.size() >> 8);
   framed += static_cast<char>(query.size() & 0xff);
   framed += query;
-  if (::send(fd.fd, framed.data(), framed.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(framed.size())) return {};
+  if (::send(fd.fd, framed.data(), framed.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(framed.size()))
+    return {};
   unsigned char prefix[2];
   if (!read_all(fd.fd, reinterpret_cast<char*>(prefix), 2, deadline)) return {};
   std::string buf(get16(prefix), '\0');
@@ -178,9 +184,11 @@ TxtAnswer query_server(const std::string& name, const std::string& nameserver, i
     auto half = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds) / 2;
     reply = exchange_udp(server, query, attempt == 0 ? std::min(half, deadline) : deadline);
   }
-  if (reply.empty()) return failure("no answer from " + nameserver + " within " + std::to_string(timeout_seconds) + " s");
+  if (reply.empty())
+    return failure("no answer from " + nameserver + " within " + std::to_string(timeout_seconds) + " s");
   if (static_cast<unsigned char>(reply[2]) & 0x02) {  // TC: the record did not fit in 512 bytes
-    reply = exchange_tcp(server, query, std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds));
+    reply =
+        exchange_tcp(server, query, std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds));
     if (reply.empty()) return failure("truncated UDP answer and no TCP answer from " + nameserver);
   }
   return parse_txt_response(reinterpret_cast<const unsigned char*>(reply.data()), reply.size());
@@ -247,7 +255,8 @@ TxtAnswer parse_txt_response(const unsigned char* msg, size_t len) {
 
 TxtAnswer query_txt(const std::string& name, const std::string& nameserver, int timeout_seconds) {
   if (timeout_seconds < 1) timeout_seconds = 1;
-  return nameserver.empty() ? query_system(name, timeout_seconds) : query_server(name, nameserver, timeout_seconds);
+  return nameserver.empty() ? query_system(name, timeout_seconds)
+                            : query_server(name, nameserver, timeout_seconds);
 }
 
 }  // namespace dkim::db

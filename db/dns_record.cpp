@@ -28,7 +28,7 @@ bool valid_tag_name(std::string_view name) {
 
 // RFC 6376 §3.2 tag-list. nullopt (with `why`) when it is not one.
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_tag_list(std::string_view text,
-                                                                                std::string& why) {
+                                                                               std::string& why) {
   std::vector<std::pair<std::string, std::string>> tags;
   size_t start = 0;
   while (start <= text.size()) {
@@ -76,7 +76,8 @@ RecordCheck check_one(const std::string& record, const crypto::PublicKey& expect
     return {RecordStatus::different_key, "record has k=" + k + ", the stored key is " + expected_k};
   try {
     auto published = crypto::PublicKey::from_dns_value(expected.type(), p);
-    if (published.dns_value() == expected.dns_value()) return {RecordStatus::match, "record matches the stored key"};
+    if (published.dns_value() == expected.dns_value())
+      return {RecordStatus::match, "record matches the stored key"};
   } catch (const Error&) {
     return {RecordStatus::malformed, "p= is not a valid " + k + " public key"};
   }
@@ -117,7 +118,8 @@ RecordCheck check_records(const std::vector<std::string>& txt_records, const cry
     if (!best || (r.status == RecordStatus::different_key && best->status != RecordStatus::different_key))
       best = r;
   }
-  if (txt_records.size() > 1) best->detail += " (" + std::to_string(txt_records.size()) + " TXT records at this name)";
+  if (txt_records.size() > 1)
+    best->detail += " (" + std::to_string(txt_records.size()) + " TXT records at this name)";
   return *best;
 }
 

@@ -108,7 +108,8 @@ std::string default_db_path() {
   return env && *env ? std::string(env) : std::string(kDefaultPath);
 }
 
-KeyStore::KeyStore(std::string path, std::unique_ptr<Impl> impl) : path_(std::move(path)), impl_(std::move(impl)) {}
+KeyStore::KeyStore(std::string path, std::unique_ptr<Impl> impl)
+    : path_(std::move(path)), impl_(std::move(impl)) {}
 KeyStore::KeyStore(KeyStore&&) noexcept = default;
 KeyStore& KeyStore::operator=(KeyStore&&) noexcept = default;
 KeyStore::~KeyStore() = default;
@@ -121,8 +122,8 @@ KeyStore KeyStore::open_reader(const std::string& path) {
   // whole machine can read (DESIGN.md: "the filter refuses a database that
   // others can read").
   if (st.st_mode & 007)
-    fail(ErrorKind::config, path + " is accessible by others (mode " + mode_text(st.st_mode) +
-                                "); run chmod 0640 " + path);
+    fail(ErrorKind::config,
+         path + " is accessible by others (mode " + mode_text(st.st_mode) + "); run chmod 0640 " + path);
   auto impl = std::make_unique<Impl>();
   impl->db = open_sqlite(path, SQLITE_OPEN_READONLY);
   try {

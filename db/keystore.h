@@ -21,7 +21,7 @@ struct KeyRecord {
   int bits = 0;
   std::string private_pem;  ///< empty in listings (never shown, never logged)
   std::string canon = "relaxed/relaxed";
-  long long created = 0;    ///< unix time
+  long long created = 0;  ///< unix time
 };
 
 /// $DKIM_FILTER_DB when set and non-empty, else /var/lib/dkim-filter/dkim.db.

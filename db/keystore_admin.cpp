@@ -28,9 +28,12 @@ std::vector<std::string> split_selectors(const std::string& text) {
 
 std::string_view kind_text(policy::UserKind kind) {
   switch (kind) {
-    case policy::UserKind::login: return "login";
-    case policy::UserKind::domain: return "domain";
-    case policy::UserKind::ip: return "ip";
+    case policy::UserKind::login:
+      return "login";
+    case policy::UserKind::domain:
+      return "domain";
+    case policy::UserKind::ip:
+      return "ip";
   }
   return "login";
 }
@@ -45,8 +48,9 @@ policy::UserRecord read_user(const Statement& st) {
   policy::UserRecord u;
   u.name = st.text(0);
   std::string kind = st.text(1);
-  u.kind = kind == "ip" ? policy::UserKind::ip
-                        : kind == "domain" ? policy::UserKind::domain : policy::UserKind::login;
+  u.kind = kind == "ip"       ? policy::UserKind::ip
+           : kind == "domain" ? policy::UserKind::domain
+                              : policy::UserKind::login;
   u.domain = st.text(2);
   u.selectors = split_selectors(st.text(3));
   u.any_domain = st.integer(4) != 0;
@@ -116,12 +120,13 @@ std::optional<policy::UserRecord> KeyStore::find_user(std::string_view name) {
 void KeyStore::put_user(const policy::UserRecord& user, int ip_prefix, bool replace) {
   require_writer();
   if (!replace && find_user(user.name)) refuse("user " + user.name + " already exists");
-  Statement st(impl_->db.get(),
-               "INSERT INTO users (name, kind, domain, selectors, any_domain, reauthenticating, ip_prefix, created) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
-               "kind = excluded.kind, domain = excluded.domain, selectors = excluded.selectors, "
-               "any_domain = excluded.any_domain, reauthenticating = excluded.reauthenticating, "
-               "ip_prefix = excluded.ip_prefix");
+  Statement st(
+      impl_->db.get(),
+      "INSERT INTO users (name, kind, domain, selectors, any_domain, reauthenticating, ip_prefix, created) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
+      "kind = excluded.kind, domain = excluded.domain, selectors = excluded.selectors, "
+      "any_domain = excluded.any_domain, reauthenticating = excluded.reauthenticating, "
+      "ip_prefix = excluded.ip_prefix");
   st.bind(1, user.name).bind(2, kind_text(user.kind)).bind(3, user.domain);
   st.bind(4, join_selectors(user.selectors));
   st.bind(5, static_cast<long long>(user.any_domain)).bind(6, static_cast<long long>(user.reauthenticating));

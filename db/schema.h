@@ -10,8 +10,8 @@
 namespace dkim::db {
 
 struct Migration {
-  int version;             ///< user_version after this migration
-  std::string_view file;   ///< its name under db/schema/
+  int version;            ///< user_version after this migration
+  std::string_view file;  ///< its name under db/schema/
   std::string_view sql;
 };
 

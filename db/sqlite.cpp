@@ -43,9 +43,9 @@ void cleansing_shutdown(void*) {}
 void use_cleansing_allocator() {
   static std::once_flag once;
   std::call_once(once, [] {
-    static const sqlite3_mem_methods kMethods = {cleansing_malloc, cleansing_free,  cleansing_realloc,
-                                                 cleansing_size,   cleansing_roundup, cleansing_init,
-                                                 cleansing_shutdown, nullptr};
+    static const sqlite3_mem_methods kMethods = {
+        cleansing_malloc,  cleansing_free, cleansing_realloc,  cleansing_size,
+        cleansing_roundup, cleansing_init, cleansing_shutdown, nullptr};
     sqlite3_config(SQLITE_CONFIG_MALLOC, &kMethods);
   });
 }
@@ -75,8 +75,8 @@ void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &raw, nullptr);
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+                              nullptr);
   if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare");
   stmt_.reset(raw);
 }
@@ -154,9 +154,7 @@ std::string Statement::text(int column) const {
 
 long long Statement::integer(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
 
-bool Statement::is_null(int column) const {
-  return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
-}
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 void exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;

@@ -15,8 +15,9 @@ namespace dkim::db {
 /// Must run before the first database is opened; later calls do nothing.
 void use_cleansing_allocator();
 
-
-struct SqliteClose { void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); } };
+struct SqliteClose {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
 using SqlitePtr = std::unique_ptr<sqlite3, SqliteClose>;
 
 /// Throws dkim::Error for a failed SQLite call: busy, locked, I/O and
@@ -44,7 +45,9 @@ class Statement {
   bool is_null(int column) const;
 
  private:
-  struct Finalize { void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); } };
+  struct Finalize {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+  };
   sqlite3* db_;
   std::unique_ptr<sqlite3_stmt, Finalize> stmt_;
 };

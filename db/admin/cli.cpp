@@ -16,9 +16,11 @@ namespace dkim::admin {
 
 constexpr size_t kMaxInput = 1 << 20;
 
-bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec, po::options_description& options,
-                   po::variables_map& vm, std::vector<std::string>& positional, Context& ctx) {
-  options.add_options()("db", po::value<std::string>(), "key database (default $DKIM_FILTER_DB or /var/lib/dkim-filter/dkim.db)")(
+bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec,
+                   po::options_description& options, po::variables_map& vm,
+                   std::vector<std::string>& positional, Context& ctx) {
+  options.add_options()("db", po::value<std::string>(),
+                        "key database (default $DKIM_FILTER_DB or /var/lib/dkim-filter/dkim.db)")(
       "help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>());
@@ -30,7 +32,8 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     if (vm.count("help")) {  // before notify(): --help needs no required option
       std::cout << "Usage: dkim-filter-admin [--db PATH] " << spec.name << " " << spec.usage << "\n\n"
-                << spec.summary << "\n\n" << options;
+                << spec.summary << "\n\n"
+                << options;
       if (!spec.details.empty()) std::cout << "\n" << spec.details;
       return false;
     }
@@ -55,10 +58,18 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

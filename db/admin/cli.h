@@ -31,8 +31,9 @@ struct CommandSpec {
 /// Parses a command's arguments (also accepting --db and --help). Returns
 /// false when --help was printed. Throws Error(usage) for bad arguments;
 /// `positional` receives the positional values.
-bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec, po::options_description& options,
-                   po::variables_map& vm, std::vector<std::string>& positional, Context& ctx);
+bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec,
+                   po::options_description& options, po::variables_map& vm,
+                   std::vector<std::string>& positional, Context& ctx);
 
 /// "dkim-filter-admin: warning: ..." on stderr.
 void warn(const std::string& message);

@@ -11,12 +11,15 @@
 namespace dkim::admin {
 
 int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"explain", "--user USER --from ADDRESS",
-                   "Shows which key would sign a message with From: ADDRESS sent by USER (a SASL login, or an "
-                   "IP address for a client without SASL), or which rule stops it.",
-                   {}, 0,
-                   "Exit status: 0 the message would be signed, 1 it would not, 64/75/78 as for other "
-                   "commands (78 also when the filter would refuse the database).\n"};
+  CommandSpec spec{
+      "explain",
+      "--user USER --from ADDRESS",
+      "Shows which key would sign a message with From: ADDRESS sent by USER (a SASL login, or an "
+      "IP address for a client without SASL), or which rule stops it.",
+      {},
+      0,
+      "Exit status: 0 the message would be signed, 1 it would not, 64/75/78 as for other "
+      "commands (78 also when the filter would refuse the database).\n"};
   po::options_description opts("Options");
   opts.add_options()("user", po::value<std::string>()->required(), "SASL user, or the client IP address")(
       "from", po::value<std::string>()->required(), "the From: header value");

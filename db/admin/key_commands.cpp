@@ -17,7 +17,8 @@ namespace dkim::admin {
 namespace {
 
 std::string dns_line(const db::KeyRecord& key, const crypto::PrivateKey& pk) {
-  return db::dns_record_name(key.domain, key.selector) + " TXT \"" + db::dns_record_value(pk.public_key()) + "\"";
+  return db::dns_record_name(key.domain, key.selector) + " TXT \"" + db::dns_record_value(pk.public_key()) +
+         "\"";
 }
 
 // Stores a key in one transaction and prints the record to publish.
@@ -32,10 +33,13 @@ void store_key(Context& ctx, db::KeyRecord record, const crypto::PrivateKey& key
 }
 
 int key_generate(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key generate", "DOMAIN SELECTOR [options]",
+  CommandSpec spec{"key generate",
+                   "DOMAIN SELECTOR [options]",
                    "Generates a key pair for DOMAIN and SELECTOR, stores it, and prints the DNS TXT record "
                    "to publish.",
-                   {"DOMAIN", "SELECTOR"}, 2, ""};
+                   {"DOMAIN", "SELECTOR"},
+                   2,
+                   ""};
   po::options_description opts("Options");
   opts.add_options()("bits", po::value<int>(), "RSA key size: 1024, 2048 (default), 3072 or 4096")(
       "algorithm", po::value<std::string>()->default_value("rsa"), "rsa or ed25519")(
@@ -66,18 +70,21 @@ int key_generate(Context& ctx, const std::vector<std::string>& args) {
     auto store = open_store(ctx);
     if (store.has_key(record.domain, record.selector))
       throw Error(ErrorKind::data, "keystore: domain " + record.domain + " already has a key for selector " +
-                                       record.selector + " (delete it first, or use a new selector to rotate keys)");
+                                       record.selector +
+                                       " (delete it first, or use a new selector to rotate keys)");
   }
   store_key(ctx, record, crypto::PrivateKey::generate(type, bits));
   return 0;
 }
 
-
 int key_import(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key import", "DOMAIN SELECTOR FILE|- [options]",
+  CommandSpec spec{"key import",
+                   "DOMAIN SELECTOR FILE|- [options]",
                    "Stores an existing private key (PEM, PKCS#1 or PKCS#8; '-' reads stdin) for DOMAIN and "
                    "SELECTOR and prints the DNS TXT record to publish.",
-                   {"DOMAIN", "SELECTOR", "FILE"}, 3, ""};
+                   {"DOMAIN", "SELECTOR", "FILE"},
+                   3,
+                   ""};
   po::options_description opts("Options");
   opts.add_options()("urlencoded", "the PEM is percent-encoded (the old control-panel API)")(
       "canon", po::value<std::string>()->default_value("relaxed/relaxed"), "canonicalization HEADER/BODY");
@@ -109,7 +116,8 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int key_list(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key list", "[DOMAIN] [--json]", "Lists stored keys (never the private key).", {"DOMAIN"}, 0, ""};
+  CommandSpec spec{
+      "key list", "[DOMAIN] [--json]", "Lists stored keys (never the private key).", {"DOMAIN"}, 0, ""};
   po::options_description opts("Options");
   opts.add_options()("json", "JSON array output");
   po::variables_map vm;
@@ -124,29 +132,34 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
       std::cout << (i ? ",\n " : "") << "{\"domain\": " << json_string(k.domain)
                 << ", \"selector\": " << json_string(k.selector)
                 << ", \"type\": " << json_string(crypto::key_type_name(k.type)) << ", \"bits\": " << k.bits
-                << ", \"canon\": " << json_string(k.canon) << ", \"created\": " << json_string(iso_time(k.created))
+                << ", \"canon\": " << json_string(k.canon)
+                << ", \"created\": " << json_string(iso_time(k.created))
                 << ", \"dns_name\": " << json_string(db::dns_record_name(k.domain, k.selector)) << "}";
     }
     std::cout << "]\n";
     return 0;
   }
   for (const auto& k : keys)
-    std::cout << k.domain << "\t" << k.selector << "\t" << crypto::key_type_name(k.type) << "\t" << k.bits << "\t"
-              << k.canon << "\t" << iso_time(k.created) << "\n";
+    std::cout << k.domain << "\t" << k.selector << "\t" << crypto::key_type_name(k.type) << "\t" << k.bits
+              << "\t" << k.canon << "\t" << iso_time(k.created) << "\n";
   return 0;
 }
 
 db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const std::string& selector) {
   auto key = store.find_key(domain, selector);
-  if (!key) throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
+  if (!key)
+    throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
   return *key;
 }
 
 int key_export(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key export", "DOMAIN SELECTOR",
+  CommandSpec spec{"key export",
+                   "DOMAIN SELECTOR",
                    "Prints the stored private key as PKCS#8 PEM, for backups and for testing with "
                    "dkim-filter --key. Keep the output as secret as the database.",
-                   {"DOMAIN", "SELECTOR"}, 2, ""};
+                   {"DOMAIN", "SELECTOR"},
+                   2,
+                   ""};
   po::options_description opts("Options");
   po::variables_map vm;
   std::vector<std::string> pos;

@@ -15,7 +15,8 @@ namespace {
 crypto::PublicKey stored_public_key(Context& ctx, const std::string& domain, const std::string& selector) {
   auto store = open_store(ctx);
   auto key = store.find_key(domain, selector);
-  if (!key) throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
+  if (!key)
+    throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
   auto pk = crypto::PrivateKey::from_pem(key->private_pem);
   crypto::cleanse(key->private_pem);
   return pk.public_key();
@@ -33,12 +34,16 @@ constexpr const char* kCheckCodes =
 }  // namespace
 
 int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key dns", "DOMAIN SELECTOR [--zone]",
+  CommandSpec spec{"key dns",
+                   "DOMAIN SELECTOR [--zone]",
                    "Prints the DNS TXT record that publishes the public key: "
                    "SELECTOR._domainkey.DOMAIN TXT \"v=DKIM1; k=...; p=...\".",
-                   {"DOMAIN", "SELECTOR"}, 2, ""};
+                   {"DOMAIN", "SELECTOR"},
+                   2,
+                   ""};
   po::options_description opts("Options");
-  opts.add_options()("zone", "print a zone-file line, the value split into strings of at most 255 characters");
+  opts.add_options()("zone",
+                     "print a zone-file line, the value split into strings of at most 255 characters");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
@@ -53,9 +58,13 @@ int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key check", "DOMAIN SELECTOR [--nameserver IP[:PORT]] [--timeout SECONDS]",
-                   "Looks up SELECTOR._domainkey.DOMAIN TXT in DNS and says whether it publishes the stored key.",
-                   {"DOMAIN", "SELECTOR"}, 2, kCheckCodes};
+  CommandSpec spec{
+      "key check",
+      "DOMAIN SELECTOR [--nameserver IP[:PORT]] [--timeout SECONDS]",
+      "Looks up SELECTOR._domainkey.DOMAIN TXT in DNS and says whether it publishes the stored key.",
+      {"DOMAIN", "SELECTOR"},
+      2,
+      kCheckCodes};
   po::options_description opts("Options");
   opts.add_options()("nameserver", po::value<std::string>(),
                      "ask this server (IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT) instead of the system resolver")(
@@ -70,12 +79,21 @@ int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
   auto answer = db::query_txt(name, server, vm["timeout"].as<int>());
   db::RecordCheck result;
   switch (answer.outcome) {
-    case db::TxtAnswer::Outcome::records: result = db::check_records(answer.records, expected); break;
-    case db::TxtAnswer::Outcome::nxdomain: result = {db::RecordStatus::no_record, "name does not exist (NXDOMAIN)"}; break;
-    case db::TxtAnswer::Outcome::nodata: result = {db::RecordStatus::no_record, "no TXT record at this name"}; break;
-    case db::TxtAnswer::Outcome::error: result = {db::RecordStatus::dns_error, answer.error}; break;
+    case db::TxtAnswer::Outcome::records:
+      result = db::check_records(answer.records, expected);
+      break;
+    case db::TxtAnswer::Outcome::nxdomain:
+      result = {db::RecordStatus::no_record, "name does not exist (NXDOMAIN)"};
+      break;
+    case db::TxtAnswer::Outcome::nodata:
+      result = {db::RecordStatus::no_record, "no TXT record at this name"};
+      break;
+    case db::TxtAnswer::Outcome::error:
+      result = {db::RecordStatus::dns_error, answer.error};
+      break;
   }
-  static constexpr const char* kWords[] = {"matches", "different key", "no record", "malformed record", "DNS error"};
+  static constexpr const char* kWords[] = {"matches", "different key", "no record", "malformed record",
+                                           "DNS error"};
   auto code = static_cast<int>(result.status);
   std::cout << name << ": " << kWords[code] << ": " << result.detail << "\n";
   return code;

@@ -11,7 +11,8 @@ namespace dkim::admin {
 namespace {
 
 // The seed's wording, shown when a selector is set on such a user.
-constexpr const char* kReauthRefusal = "DKIM signing is unavailable if you are using a re-authenticating user";
+constexpr const char* kReauthRefusal =
+    "DKIM signing is unavailable if you are using a re-authenticating user";
 
 // Warns, for each selector, when no key exists yet that the filter could
 // use for this user (its domain or a parent; any domain for --any-domain).
@@ -19,8 +20,7 @@ void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
   for (const auto& sel : user.selectors) {
     bool found = false;
     if (user.any_domain) {
-      for (const auto& k : store.list_keys())
-        found = found || k.selector == sel;
+      for (const auto& k : store.list_keys()) found = found || k.selector == sel;
     } else {
       for (const auto& d : db::domain_and_parents(user.domain)) found = found || store.has_key(d, sel);
     }
@@ -32,21 +32,27 @@ void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
 }
 
 std::string describe(const policy::UserRecord& u) {
-  std::string kind = u.kind == policy::UserKind::ip ? "ip" : u.kind == policy::UserKind::domain ? "domain" : "login";
+  std::string kind = u.kind == policy::UserKind::ip       ? "ip"
+                     : u.kind == policy::UserKind::domain ? "domain"
+                                                          : "login";
   std::string sels;
   for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + s;
-  return u.name + " (" + kind + ", domain " + (u.domain.empty() ? "-" : u.domain) +
-         ", selectors " + (sels.empty() ? "-" : sels) + (u.any_domain ? ", any domain" : "") +
+  return u.name + " (" + kind + ", domain " + (u.domain.empty() ? "-" : u.domain) + ", selectors " +
+         (sels.empty() ? "-" : sels) + (u.any_domain ? ", any domain" : "") +
          (u.reauthenticating ? ", re-authenticating" : "") + ")";
 }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"user add", "USER [options]",
+  CommandSpec spec{"user add",
+                   "USER [options]",
                    "Adds an outgoing user: a SASL login (local@domain), a domain login (domain), or an IP "
                    "address or CIDR range (192.0.2.0/24, 2001:db8::/32), recognised by syntax.",
-                   {"USER"}, 1, ""};
+                   {"USER"},
+                   1,
+                   ""};
   po::options_description opts("Options");
-  opts.add_options()("selector", po::value<std::string>(), "DKIM selector(s), comma-separated (one signature each)")(
+  opts.add_options()("selector", po::value<std::string>(),
+                     "DKIM selector(s), comma-separated (one signature each)")(
       "domain", po::value<std::string>(), "IP users: the domain (and subdomains) they sign for")(
       "any-domain", "may sign for any From domain that has a key for its selector (relays)")(
       "reauthenticating", "a re-authenticating user: never signed");
@@ -63,10 +69,12 @@ int user_add(Context& ctx, const std::vector<std::string>& args) {
   if (vm.count("selector")) user.selectors = db::parse_selector_list(vm["selector"].as<std::string>());
   if (vm.count("domain")) {
     if (name.kind != policy::UserKind::ip)
-      throw Error(ErrorKind::usage, "user add: --domain is for IP users; " + name.name + " signs for " + name.domain);
+      throw Error(ErrorKind::usage,
+                  "user add: --domain is for IP users; " + name.name + " signs for " + name.domain);
     user.domain = db::normalize_domain(vm["domain"].as<std::string>());
   }
-  if (user.reauthenticating && !user.selectors.empty()) throw Error(ErrorKind::data, std::string("user add: ") + kReauthRefusal);
+  if (user.reauthenticating && !user.selectors.empty())
+    throw Error(ErrorKind::data, std::string("user add: ") + kReauthRefusal);
   if (name.kind == policy::UserKind::ip && user.domain.empty() && !user.any_domain && !user.reauthenticating)
     throw Error(ErrorKind::usage, "user add: an IP user needs --domain DOMAIN (or --any-domain)");
   auto store = open_store(ctx);
@@ -77,8 +85,12 @@ int user_add(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int user_set(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"user set", "USER (--selector SEL[,SEL...] | --no-selector)", "Changes a user's DKIM selectors.",
-                   {"USER"}, 1, ""};
+  CommandSpec spec{"user set",
+                   "USER (--selector SEL[,SEL...] | --no-selector)",
+                   "Changes a user's DKIM selectors.",
+                   {"USER"},
+                   1,
+                   ""};
   po::options_description opts("Options");
   opts.add_options()("selector", po::value<std::string>(), "DKIM selector(s), comma-separated")(
       "no-selector", "remove the selectors: the user's mail is no longer signed");
@@ -96,7 +108,8 @@ int user_set(Context& ctx, const std::vector<std::string>& args) {
     auto found = store.find_user(name.name);
     if (!found) throw Error(ErrorKind::data, "user set: no user " + name.name);
     user = *found;
-    if (user.reauthenticating && !selectors.empty()) throw Error(ErrorKind::data, std::string("user set: ") + kReauthRefusal);
+    if (user.reauthenticating && !selectors.empty())
+      throw Error(ErrorKind::data, std::string("user set: ") + kReauthRefusal);
     user.selectors = selectors;
     store.put_user(user, name.prefix, true);
   });
@@ -122,10 +135,12 @@ int user_list(Context& ctx, const std::vector<std::string>& args) {
     const auto& u = users[i];
     std::string sels;
     for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ", ") + json_string(s);
-    std::string kind = u.kind == policy::UserKind::ip ? "ip" : u.kind == policy::UserKind::domain ? "domain" : "login";
-    std::cout << (i ? ",\n " : "") << "{\"user\": " << json_string(u.name) << ", \"kind\": " << json_string(kind)
-              << ", \"domain\": " << json_string(u.domain) << ", \"selectors\": [" << sels
-              << "], \"any_domain\": " << (u.any_domain ? "true" : "false")
+    std::string kind = u.kind == policy::UserKind::ip       ? "ip"
+                       : u.kind == policy::UserKind::domain ? "domain"
+                                                            : "login";
+    std::cout << (i ? ",\n " : "") << "{\"user\": " << json_string(u.name)
+              << ", \"kind\": " << json_string(kind) << ", \"domain\": " << json_string(u.domain)
+              << ", \"selectors\": [" << sels << "], \"any_domain\": " << (u.any_domain ? "true" : "false")
               << ", \"reauthenticating\": " << (u.reauthenticating ? "true" : "false") << "}";
   }
   std::cout << "]\n";

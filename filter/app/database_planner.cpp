@@ -7,8 +7,8 @@
 #include "filter/app/plan.h"
 #include "filter/dkim/error.h"
 #include "filter/dkim/signature.h"
-#include "filter/policy/decide.h"
 #include "filter/mail/ascii.h"
+#include "filter/policy/decide.h"
 
 namespace dkim::app {
 namespace {
@@ -32,7 +32,9 @@ policy::Request make_request(const Options& o, const mail::HeaderBlock& headers)
 class DatabasePlanner : public Planner {
  public:
   DatabasePlanner(const Options& o, long long now)
-      : o_(o), now_(now), store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {}
+      : o_(o),
+        now_(now),
+        store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {}
 
   Plan plan(const mail::HeaderBlock& headers, LogLine& log) override {
     policy::Decision d = policy::decide(make_request(o_, headers), *store_);
@@ -52,9 +54,11 @@ class DatabasePlanner : public Planner {
   PlannedSignature load(const policy::KeyRef& ref) {
     auto record = store_->find_key(ref.domain, ref.selector);
     if (!record)  // deleted between decide() and now: retry later sees the new state
-      throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
+      throw Error(ErrorKind::temporary,
+                  "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
     auto canon = parse_canonicalization(record->canon);
-    if (!canon) throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + " has an unknown c= value");
+    if (!canon)
+      throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + " has an unknown c= value");
     try {
       auto key = crypto::PrivateKey::from_pem(record->private_pem);
       crypto::cleanse(record->private_pem);
@@ -68,8 +72,8 @@ class DatabasePlanner : public Planner {
     } catch (const Error& e) {
       crypto::cleanse(record->private_pem);
       // DESIGN.md: "key unusable" is transient — the MTA keeps the message.
-      throw Error(ErrorKind::temporary, "keystore: key " + ref.selector + "._domainkey." + ref.domain +
-                                            " unusable: " + e.what());
+      throw Error(ErrorKind::temporary,
+                  "keystore: key " + ref.selector + "._domainkey." + ref.domain + " unusable: " + e.what());
     }
   }
 

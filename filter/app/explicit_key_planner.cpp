@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "filter/app/plan.h"
 #include "filter/dkim/error.h"

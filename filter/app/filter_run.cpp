@@ -241,12 +241,14 @@ void validate_options(const Options& o) {
     if (!is_token(o.selector)) throw Error(ErrorKind::usage, "options: --key needs a valid -s SELECTOR");
   }
   if (!o.to_stdout) {
-    if (!o.have_sender) throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
+    if (!o.have_sender)
+      throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
     if (o.recipients.empty()) throw Error(ErrorKind::usage, "options: no recipients after --");
   }
   if (has_line_break(o.sender)) throw Error(ErrorKind::usage, "options: line break in the sender");
   for (const auto& r : o.recipients)
-    if (has_line_break(r) || r.empty()) throw Error(ErrorKind::usage, "options: empty recipient or line break in one");
+    if (has_line_break(r) || r.empty())
+      throw Error(ErrorKind::usage, "options: empty recipient or line break in one");
   if (has_line_break(o.sasl_user) || has_line_break(o.client_ip) || has_line_break(o.queue_id))
     throw Error(ErrorKind::usage, "options: line break in an argument");
 }

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // dkim-filter: signs one message per process (DESIGN.md). main() only maps
 // outcomes to sysexits; the work is in filter_run.
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include "filter/app/filter_run.h"
 #include "filter/app/options.h"

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "filter/app/output.h"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "filter/dkim/error.h"
 

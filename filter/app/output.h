@@ -2,8 +2,9 @@
 // Where the finished message goes: stdout (Exim) or a sendmail child
 // (Postfix), spawned with an argv — never a shell.
 #pragma once
-#include <string>
 #include <sys/types.h>
+
+#include <string>
 #include <vector>
 
 namespace dkim::app {

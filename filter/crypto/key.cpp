@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "filter/crypto/key.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-#include <openssl/core_names.h>
-#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #include "filter/crypto/base64.h"
@@ -16,8 +16,12 @@
 
 namespace dkim::crypto {
 
-struct PublicKey::Impl { EvpPkeyPtr pkey; };
-struct PrivateKey::Impl { EvpPkeyPtr pkey; };
+struct PublicKey::Impl {
+  EvpPkeyPtr pkey;
+};
+struct PrivateKey::Impl {
+  EvpPkeyPtr pkey;
+};
 
 namespace {
 
@@ -32,9 +36,12 @@ int no_passphrase(char*, int, int, void*) { return -1; }
 
 KeyType type_of(EVP_PKEY* pkey) {
   switch (EVP_PKEY_get_base_id(pkey)) {
-    case EVP_PKEY_RSA: return KeyType::rsa;
-    case EVP_PKEY_ED25519: return KeyType::ed25519;
-    default: fail(ErrorKind::config, "unsupported key type (only RSA and Ed25519 sign DKIM)");
+    case EVP_PKEY_RSA:
+      return KeyType::rsa;
+    case EVP_PKEY_ED25519:
+      return KeyType::ed25519;
+    default:
+      fail(ErrorKind::config, "unsupported key type (only RSA and Ed25519 sign DKIM)");
   }
 }
 
@@ -58,26 +65,33 @@ std::string describe_non_private_pem(std::string_view pem) {
 constexpr std::string_view kRsaOid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9);  // 1.2.840.113549.1.1.1
 constexpr std::string_view kEd25519Oid("\x2b\x65\x70", 3);                      // 1.3.101.112
 
-struct BnFree { void operator()(BIGNUM* b) const noexcept { BN_clear_free(b); } };
-struct ParamBldFree { void operator()(OSSL_PARAM_BLD* b) const noexcept { OSSL_PARAM_BLD_free(b); } };
-struct ParamFree { void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); } };
+struct BnFree {
+  void operator()(BIGNUM* b) const noexcept { BN_clear_free(b); }
+};
+struct ParamBldFree {
+  void operator()(OSSL_PARAM_BLD* b) const noexcept { OSSL_PARAM_BLD_free(b); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
+};
 
 // An RSA key from PKCS#1 numbers through EVP_PKEY_fromdata: the provider
 // imports the numbers directly, skipping the decoder search.
 EvpPkeyPtr rsa_from_pkcs1(std::string_view der) {
   auto ints = read_rsa_private_key(der);
   if (!ints) return nullptr;
-  static const char* const kNames[] = {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
-                                       OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
-                                       OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
-                                       OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+  static const char* const kNames[] = {OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,
+                                       OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
+                                       OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+                                       OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
   std::unique_ptr<BIGNUM, BnFree> numbers[8];
   if (!bld) return nullptr;
   for (int i = 0; i < 8; ++i) {
     std::string_view v = (*ints)[static_cast<std::size_t>(i) + 1];
     if (static_cast<unsigned char>(v[0]) & 0x80) return nullptr;  // negative: not a key
-    numbers[i].reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()), nullptr));
+    numbers[i].reset(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()), nullptr));
     if (!numbers[i] || OSSL_PARAM_BLD_push_BN(bld.get(), kNames[i], numbers[i].get()) != 1) return nullptr;
   }
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
@@ -97,8 +111,8 @@ EvpPkeyPtr ed25519_from_pkcs8(std::string_view private_key) {
   DerReader r(private_key);
   auto seed = r.read(der_tag::kOctetString);
   if (!seed || seed->size() != 32) return nullptr;
-  return EvpPkeyPtr(EVP_PKEY_new_raw_private_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed->data()), 32));
+  return EvpPkeyPtr(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                                 reinterpret_cast<const unsigned char*>(seed->data()), 32));
 }
 
 // The two forms DKIM keys come in, decoded directly; nullptr sends anything
@@ -273,7 +287,8 @@ PublicKey PrivateKey::public_key() const {
 
 std::string PrivateKey::to_pem() const {
   BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), impl_->pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
     fail(ErrorKind::internal, "cannot encode private key");
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);

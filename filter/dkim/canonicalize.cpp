@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "filter/dkim/canonicalize.h"
-#include "filter/mail/ascii.h"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+
+#include "filter/mail/ascii.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -62,8 +63,8 @@ std::optional<Canonicalization> parse_canonicalization(std::string_view text) {
   };
   auto slash = text.find('/');
   auto header = word(text.substr(0, slash));
-  auto body = slash == std::string_view::npos ? std::optional<Canon>(Canon::simple)
-                                              : word(text.substr(slash + 1));
+  auto body =
+      slash == std::string_view::npos ? std::optional<Canon>(Canon::simple) : word(text.substr(slash + 1));
   if (!header || !body) return std::nullopt;
   return Canonicalization{*header, *body};
 }
@@ -141,7 +142,8 @@ BodyCanonicalizer::BodyCanonicalizer(Canon canon, Sink sink)
     : canon_(canon), sink_(std::move(sink)), buffer_(new char[kBufferSize]), out_(buffer_.get()) {}
 
 void BodyCanonicalizer::flush() {
-  if (out_ != buffer_.get()) sink_(std::string_view(buffer_.get(), static_cast<std::size_t>(out_ - buffer_.get())));
+  if (out_ != buffer_.get())
+    sink_(std::string_view(buffer_.get(), static_cast<std::size_t>(out_ - buffer_.get())));
   out_ = buffer_.get();
 }
 

@@ -63,7 +63,7 @@ class BodyCanonicalizer {
   bool any_content_ = false;       // any non-empty line seen at all
   std::size_t empty_lines_ = 0;    // withheld line ends (maybe trailing)
   std::unique_ptr<char[]> buffer_;
-  char* out_;                      // next free byte in buffer_
+  char* out_;  // next free byte in buffer_
 };
 
 /// Canonicalizes a whole body in one call (tests, fuzzing reference).

@@ -1,20 +1,21 @@
 // SPDX-License-Identifier: MIT
 #include "filter/dkim/header_picker.h"
-#include "filter/mail/ascii.h"
 
 #include <map>
 
+#include "filter/mail/ascii.h"
+
 namespace dkim {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 const std::vector<std::string>& default_signed_headers() {
-  static const std::vector<std::string> kList = {
-      "from",        "date",        "subject",    "reply-to",     "sender",
-      "to",          "cc",          "bcc",        "message-id",   "in-reply-to",
-      "references",  "content-type", "mime-version", "content-transfer-encoding"};
+  static const std::vector<std::string> kList = {"from",         "date",
+                                                 "subject",      "reply-to",
+                                                 "sender",       "to",
+                                                 "cc",           "bcc",
+                                                 "message-id",   "in-reply-to",
+                                                 "references",   "content-type",
+                                                 "mime-version", "content-transfer-encoding"};
   return kList;
 }
 

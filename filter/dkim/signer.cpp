@@ -24,8 +24,8 @@ std::string strip_b_value(std::string_view field) {
     std::size_t eq = field.find('=', pos);
     if (eq != std::string_view::npos && eq < end) {
       std::string_view name = field.substr(pos, eq - pos);
-      while (!name.empty() && (name.front() == ' ' || name.front() == '\t' || name.front() == '\r' ||
-                               name.front() == '\n'))
+      while (!name.empty() &&
+             (name.front() == ' ' || name.front() == '\t' || name.front() == '\r' || name.front() == '\n'))
         name.remove_prefix(1);
       while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
       if (name == "b") {

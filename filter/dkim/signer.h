@@ -36,8 +36,8 @@ struct SignerOptions {
   std::string domain;    ///< d=
   std::string selector;  ///< s=
   Canonicalization canon;
-  long long timestamp = 0;          ///< t=
-  std::optional<long long> expiry;  ///< x=
+  long long timestamp = 0;                ///< t=
+  std::optional<long long> expiry;        ///< x=
   std::vector<std::string> headers = {};  ///< names to sign; empty: the default list
 };
 

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "filter/mail/fd_io.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 #include "filter/dkim/error.h"
 

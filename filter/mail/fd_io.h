@@ -2,9 +2,10 @@
 // Plain POSIX I/O that survives EINTR and short writes. No iostreams on the
 // hot path: a message goes through read(2) and write(2) in large blocks.
 #pragma once
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string_view>
-#include <sys/types.h>
 
 namespace dkim::mail {
 

@@ -11,8 +11,8 @@
 namespace dkim::mail {
 
 struct HeaderField {
-  std::string_view raw;   ///< name through the final line end, folding intact
-  std::string_view name;  ///< as written, without trailing WSP before the colon
+  std::string_view raw;            ///< name through the final line end, folding intact
+  std::string_view name;           ///< as written, without trailing WSP before the colon
   std::string_view value() const;  ///< bytes after the colon, line end included
 };
 

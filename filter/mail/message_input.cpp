@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "filter/mail/message_input.h"
 
-#include <cerrno>
-#include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "filter/dkim/error.h"
+#include <cerrno>
+#include <cstring>
 
+#include "filter/dkim/error.h"
 #include "filter/mail/fd_io.h"
 
 namespace dkim::mail {

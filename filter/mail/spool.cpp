@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "filter/mail/spool.h"
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include "filter/dkim/error.h"
 #include "filter/mail/fd_io.h"
@@ -34,8 +35,8 @@ void Spool::open_file() {
     if (file_ >= 0) ::unlink(path.c_str());
   }
   if (file_ < 0)
-    throw Error(ErrorKind::temporary, "spool: cannot create a temporary file in " + dir_ + ": " +
-                                          std::strerror(errno));
+    throw Error(ErrorKind::temporary,
+                "spool: cannot create a temporary file in " + dir_ + ": " + std::strerror(errno));
 }
 
 void Spool::write(std::string_view data) {

@@ -13,7 +13,7 @@ enum class UserKind { login, domain, ip };
 
 /// One outgoing user as the key database holds it.
 struct UserRecord {
-  std::string name;                    ///< login, domain, or IP/CIDR as added
+  std::string name;  ///< login, domain, or IP/CIDR as added
   UserKind kind = UserKind::login;
   std::string domain;                  ///< the user's own domain (lower-case A-label)
   std::vector<std::string> selectors;  ///< empty: no DKIM selector set
@@ -46,7 +46,7 @@ struct Request {
 };
 
 struct KeyRef {
-  std::string domain;    ///< where the key was found: the d= to sign with
+  std::string domain;  ///< where the key was found: the d= to sign with
   std::string selector;
 };
 

@@ -7,13 +7,12 @@
 #include <cstdlib>
 #include <string_view>
 
-#define FUZZ_CHECK(cond, what)                                                    \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      std::fprintf(stderr, "fuzz property failed: %s (%s:%d: %s)\n", what,        \
-                   __FILE__, __LINE__, #cond);                                    \
-      std::abort();                                                               \
-    }                                                                             \
+#define FUZZ_CHECK(cond, what)                                                                         \
+  do {                                                                                                 \
+    if (!(cond)) {                                                                                     \
+      std::fprintf(stderr, "fuzz property failed: %s (%s:%d: %s)\n", what, __FILE__, __LINE__, #cond); \
+      std::abort();                                                                                    \
+    }                                                                                                  \
   } while (0)
 
 namespace fuzz {

@@ -23,11 +23,12 @@ namespace mail = dkim::mail;
 
 namespace {
 
-const std::vector<std::string> kDomains = {"example.com", "mail.example.com", "a.b.example.com", "example.org",
-                                           "evil-example.com", "com", "xn--bcher-kva.example", "EXAMPLE.com"};
+const std::vector<std::string> kDomains = {"example.com",           "mail.example.com", "a.b.example.com",
+                                           "example.org",           "evil-example.com", "com",
+                                           "xn--bcher-kva.example", "EXAMPLE.com"};
 const std::vector<std::string> kSelectors = {"s1", "s2", "S1", " s2 ", "", "ed", "rsa"};
-const std::vector<std::string> kIps = {"192.0.2.1", "192.0.2.10", "2001:db8::1", "::ffff:192.0.2.1", "IPv6:2001:DB8::1",
-                                       "127.0.0.1", "not-an-ip"};
+const std::vector<std::string> kIps = {"192.0.2.1",        "192.0.2.10", "2001:db8::1", "::ffff:192.0.2.1",
+                                       "IPv6:2001:DB8::1", "127.0.0.1",  "not-an-ip"};
 
 std::string word(FuzzedDataProvider& in, const std::vector<std::string>& vocabulary) {
   if (in.ConsumeIntegralInRange(0, 7) == 0) return in.ConsumeRandomLengthString(40);
@@ -36,9 +37,12 @@ std::string word(FuzzedDataProvider& in, const std::vector<std::string>& vocabul
 
 std::string login(FuzzedDataProvider& in) {
   switch (in.ConsumeIntegralInRange(0, 3)) {
-    case 0: return word(in, kDomains);                            // a domain user
-    case 1: return word(in, kIps);                                // an IP as SASL name
-    default: return word(in, {"alice", "bob", "ALICE"}) + "@" + word(in, kDomains);
+    case 0:
+      return word(in, kDomains);  // a domain user
+    case 1:
+      return word(in, kIps);  // an IP as SASL name
+    default:
+      return word(in, {"alice", "bob", "ALICE"}) + "@" + word(in, kDomains);
   }
 }
 
@@ -89,7 +93,8 @@ Request make_request(FuzzedDataProvider& in) {
     else
       r.from_values.push_back(" Someone <" + login(in) + ">\n");
   }
-  for (int n = in.ConsumeIntegralInRange(0, 2); n > 0; --n) r.existing_signature_domains.push_back(word(in, kDomains));
+  for (int n = in.ConsumeIntegralInRange(0, 2); n > 0; --n)
+    r.existing_signature_domains.push_back(word(in, kDomains));
   return r;
 }
 
@@ -147,7 +152,8 @@ void check_no_key(const Decision& d, StubDirectory& dir) {
   FUZZ_CHECK(user.has_value(), "no-key names a known user");
   for (const auto& s : user->selectors)
     for (const auto& domain : mail::domain_and_parents(d.from_domain))
-      FUZZ_CHECK(trimmed_lower(s).empty() || !dir.has_key(domain, trimmed_lower(s)), "no-key although a key exists");
+      FUZZ_CHECK(trimmed_lower(s).empty() || !dir.has_key(domain, trimmed_lower(s)),
+                 "no-key although a key exists");
 }
 
 }  // namespace
@@ -158,10 +164,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fill(in, dir);
   Request req = make_request(in);
   Decision d = decide(req, dir);
-  static const std::set<std::string> kReasons = {
-      "no-user", "unknown-user", "reauthenticating", "no-selector", "no-from", "multiple-from",
-      "multiple-addresses", "unparsable-from", "invalid-from-domain", "foreign-domain", "no-key",
-      "already-signed", "signed"};
+  static const std::set<std::string> kReasons = {"no-user",
+                                                 "unknown-user",
+                                                 "reauthenticating",
+                                                 "no-selector",
+                                                 "no-from",
+                                                 "multiple-from",
+                                                 "multiple-addresses",
+                                                 "unparsable-from",
+                                                 "invalid-from-domain",
+                                                 "foreign-domain",
+                                                 "no-key",
+                                                 "already-signed",
+                                                 "signed"};
   FUZZ_CHECK(kReasons.count(d.reason) == 1, "a documented reason");
   FUZZ_CHECK(d.sign == (d.reason == "signed"), "sign iff reason is signed");
   if (d.sign)

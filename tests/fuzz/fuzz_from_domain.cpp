@@ -40,8 +40,9 @@ void raw_mode(std::string_view value) {
   check_result(one);
   FromDomain list = dkim::mail::from_domain({std::string(value)});
   FUZZ_CHECK(list.problem == one.problem && list.domain == one.domain, "list of one equals the value");
-  FUZZ_CHECK(dkim::mail::from_domain({std::string(value), std::string(value)}).problem ==
-                 FromProblem::multiple_from, "two From fields are never signed");
+  FUZZ_CHECK(
+      dkim::mail::from_domain({std::string(value), std::string(value)}).problem == FromProblem::multiple_from,
+      "two From fields are never signed");
   FUZZ_CHECK(dkim::mail::from_domain({}).problem == FromProblem::no_from, "no From field");
 }
 
@@ -69,9 +70,15 @@ void structured_mode(FuzzedDataProvider& in) {
   std::string mailbox = local + "@" + domain;
   std::string value;
   switch (shape) {
-    case 0: value = hostile + " <" + mailbox + ">"; break;                           // bare display name
-    case 1: value = "\"" + escaped(hostile, "\"\\") + "\" <" + mailbox + ">"; break;  // quoted display name
-    default: value = mailbox + " (" + escaped(hostile, "()\\") + ")"; break;          // trailing comment
+    case 0:
+      value = hostile + " <" + mailbox + ">";
+      break;  // bare display name
+    case 1:
+      value = "\"" + escaped(hostile, "\"\\") + "\" <" + mailbox + ">";
+      break;  // quoted display name
+    default:
+      value = mailbox + " (" + escaped(hostile, "()\\") + ")";
+      break;  // trailing comment
   }
   value = " " + value + "\n";
   FromDomain r = dkim::mail::from_domain_of_value(value);

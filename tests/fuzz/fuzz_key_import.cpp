@@ -23,11 +23,10 @@
 #include <optional>
 #include <string>
 
+#include "db/admin/percent_decode.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/error.h"
 #include "fuzz_check.h"
-
-#include "db/admin/percent_decode.h"
 
 namespace {
 
@@ -60,14 +59,17 @@ int refuse_passphrase(char*, int, int, void*) { return -1; }
 /// it is not a usable DKIM key (not a private key, another type, RSA under
 /// 1024 bits).
 std::string reference_pkcs8(std::string_view pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                               BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       in ? PEM_read_bio_PrivateKey(in.get(), nullptr, refuse_passphrase, nullptr) : nullptr, EVP_PKEY_free);
   std::string out;
-  bool usable = key && (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519 ||
-                        (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key.get()) >= 1024));
+  bool usable =
+      key && (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519 ||
+              (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key.get()) >= 1024));
   std::unique_ptr<BIO, decltype(&BIO_free)> mem(BIO_new(BIO_s_mem()), BIO_free);
-  if (usable && mem && PEM_write_bio_PrivateKey(mem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1) {
+  if (usable && mem &&
+      PEM_write_bio_PrivateKey(mem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1) {
     char* data = nullptr;
     long len = BIO_get_mem_data(mem.get(), &data);
     out.assign(data, static_cast<std::size_t>(len));
@@ -100,7 +102,8 @@ void import(std::string_view pem) {
     PrivateKey back = PrivateKey::from_pem(stored);
     dkim::crypto::cleanse(stored);
     FUZZ_CHECK(back.type() == key->type() && back.bits() == key->bits(), "to_pem round trip keeps the key");
-    FUZZ_CHECK(back.public_key().dns_value() == key->public_key().dns_value(), "round trip keeps the public key");
+    FUZZ_CHECK(back.public_key().dns_value() == key->public_key().dns_value(),
+               "round trip keeps the public key");
   } catch (const dkim::Error& e) {
     // An inconsistent key OpenSSL parsed but cannot re-encode: the filter
     // turns this into a tempfail, which is acceptable; a crash is not.

@@ -56,7 +56,8 @@ void check_line_lengths(const std::string& field, std::string_view eol) {
     if (pos > 0) FUZZ_CHECK(!line.empty() && line[0] == ' ', "continuation lines start with WSP");
     if (line.size() > dkim::kMaxLineLength) {
       std::string_view body = pos > 0 ? line.substr(1) : line;
-      FUZZ_CHECK(body.find(' ') == std::string_view::npos, "a line over 78 characters holds one unfoldable token");
+      FUZZ_CHECK(body.find(' ') == std::string_view::npos,
+                 "a line over 78 characters holds one unfoldable token");
     }
     pos = end + eol.size();
   }
@@ -113,8 +114,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   expect("d", tags.domain);
   expect("s", tags.selector);
   expect("t", std::to_string(tags.timestamp));
-  if (tags.expiry) expect("x", std::to_string(*tags.expiry));
-  else FUZZ_CHECK(!dkim::find_tag(value, "x"), "no x= without expiry");
+  if (tags.expiry)
+    expect("x", std::to_string(*tags.expiry));
+  else
+    FUZZ_CHECK(!dkim::find_tag(value, "x"), "no x= without expiry");
   if (!tags.headers.empty()) expect("h", joined(tags.headers));
   expect("bh", tags.body_hash);
   expect("b", b);

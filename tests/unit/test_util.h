@@ -14,7 +14,9 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-inline std::string vector_path(const std::string& name) { return std::string(DKIM_TEST_VECTORS) + "/" + name; }
+inline std::string vector_path(const std::string& name) {
+  return std::string(DKIM_TEST_VECTORS) + "/" + name;
+}
 
 inline std::string lf_to_crlf(const std::string& s) {
   std::string out;

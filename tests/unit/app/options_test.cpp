@@ -57,7 +57,8 @@ TEST(Options, EmptySenderIsTheNullSender) {
 }
 
 TEST(Options, ExplicitKeyMode) {
-  auto o = parse({"--stdout", "--key", "k.pem", "-d", "example.com", "-s", "sel", "--canon", "simple/simple"});
+  auto o =
+      parse({"--stdout", "--key", "k.pem", "-d", "example.com", "-s", "sel", "--canon", "simple/simple"});
   ASSERT_TRUE(o);
   EXPECT_TRUE(o->to_stdout);
   EXPECT_EQ(o->key_file, "k.pem");
@@ -69,8 +70,8 @@ TEST(Options, ExplicitKeyMode) {
 
 TEST(Options, BadCommandLinesAreUsageErrors) {
   EXPECT_EQ(kind_of({"--bogus"}), ErrorKind::usage);
-  EXPECT_EQ(kind_of({"--", "bob@example.net"}), ErrorKind::usage);          // no -f to re-inject
-  EXPECT_EQ(kind_of({"-f", "a@example.com"}), ErrorKind::usage);            // no recipients
+  EXPECT_EQ(kind_of({"--", "bob@example.net"}), ErrorKind::usage);  // no -f to re-inject
+  EXPECT_EQ(kind_of({"-f", "a@example.com"}), ErrorKind::usage);    // no recipients
   EXPECT_EQ(kind_of({"--on-error", "maybe", "--stdout"}), ErrorKind::usage);
   EXPECT_EQ(kind_of({"--log", "file", "--stdout"}), ErrorKind::usage);
   EXPECT_EQ(kind_of({"--stdout", "--key", "k", "-s", "s"}), ErrorKind::usage);  // no -d
@@ -84,7 +85,8 @@ TEST(Options, ConfigFileSetsDefaultsTheCommandLineOverrides) {
   std::string path = ::testing::TempDir() + "/dkim-filter-options-test.conf";
   {
     std::ofstream f(path);
-    f << "db = /from/config.db\non-error = pass\nlog = stderr\ndefault-user = local@example.com\nexpire = 3600\n";
+    f << "db = /from/config.db\non-error = pass\nlog = stderr\ndefault-user = local@example.com\nexpire = "
+         "3600\n";
   }
   auto o = parse({"--config", path, "--db", "/from/cli.db", "--stdout"});
   ASSERT_TRUE(o);

@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "../test_util.h"
 #include "filter/crypto/base64.h"
 #include "filter/dkim/error.h"
-#include "../test_util.h"
 
 namespace dkim::crypto {
 namespace {
@@ -37,7 +37,8 @@ TEST(PrivateKey, RefusesWhatIsNotAUsablePrivateKey) {
   EXPECT_NE(error_of("garbage").find("not a PEM"), std::string::npos);
   EXPECT_NE(error_of("").find("not a PEM"), std::string::npos);
   auto key = PrivateKey::generate(KeyType::rsa, 1024);
-  std::string pub = "-----BEGIN PUBLIC KEY-----\n" + key.public_key().dns_value() + "\n-----END PUBLIC KEY-----\n";
+  std::string pub =
+      "-----BEGIN PUBLIC KEY-----\n" + key.public_key().dns_value() + "\n-----END PUBLIC KEY-----\n";
   EXPECT_NE(error_of(pub).find("public key"), std::string::npos);
   EXPECT_NE(error_of("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").find("certificate"),
             std::string::npos);

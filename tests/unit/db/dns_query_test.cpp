@@ -17,7 +17,10 @@ std::string response(int rcode, const std::vector<std::vector<std::string>>& txt
   m += static_cast<char>(0);
   m += static_cast<char>(txt_rrs.size());
   m += std::string(4, '\0');
-  m += std::string("\x01s\x0a_domainkey\x07" "example\x00\x00\x10\x00\x01", 26);
+  m += std::string(
+      "\x01s\x0a_domainkey\x07"
+      "example\x00\x00\x10\x00\x01",
+      26);
   for (const auto& rr : txt_rrs) {
     std::string rdata;
     for (const auto& s : rr) rdata += static_cast<char>(s.size()) + s;

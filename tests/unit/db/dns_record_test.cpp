@@ -40,12 +40,15 @@ TEST_F(DnsRecordTest, ChecksRecords) {
   std::string good = dns_record_value(pub);
   EXPECT_EQ(check_records({good}, pub).status, RecordStatus::match);
   // Whitespace inside p= (folded records) and tag order other than v= first are fine.
-  std::string folded = "v=DKIM1; p=" + pub.dns_value().substr(0, 100) + " \t " + pub.dns_value().substr(100) + "; k=rsa;";
+  std::string folded =
+      "v=DKIM1; p=" + pub.dns_value().substr(0, 100) + " \t " + pub.dns_value().substr(100) + "; k=rsa;";
   EXPECT_EQ(check_records({folded}, pub).status, RecordStatus::match);
   EXPECT_EQ(check_records({}, pub).status, RecordStatus::no_record);
-  EXPECT_EQ(check_records({dns_record_value(crypto::PrivateKey::generate(crypto::KeyType::rsa, 1024).public_key())}, pub)
-                .status,
-            RecordStatus::different_key);
+  EXPECT_EQ(
+      check_records({dns_record_value(crypto::PrivateKey::generate(crypto::KeyType::rsa, 1024).public_key())},
+                    pub)
+          .status,
+      RecordStatus::different_key);
   EXPECT_EQ(check_records({"v=DKIM1; k=rsa; p="}, pub).status, RecordStatus::different_key);  // revoked
   EXPECT_EQ(check_records({dns_record_value(ed().public_key())}, pub).status, RecordStatus::different_key);
   EXPECT_EQ(check_records({"v=DKIM1; k=rsa; p=!!!notbase64"}, pub).status, RecordStatus::malformed);

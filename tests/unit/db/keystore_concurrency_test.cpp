@@ -94,7 +94,8 @@ TEST(KeyStoreConcurrency, ReaderSeesWholeStatesWhileWriterLoops) {
       }
       bool ux = u->selectors == state_user(true).selectors && !u->any_domain;
       bool uy = u->selectors == state_user(false).selectors && u->any_domain;
-      bool kx = k->private_pem == state_key(true).private_pem && k->type == crypto::KeyType::rsa && k->bits == 2048;
+      bool kx =
+          k->private_pem == state_key(true).private_pem && k->type == crypto::KeyType::rsa && k->bits == 2048;
       bool ky = k->private_pem == state_key(false).private_pem && k->type == crypto::KeyType::ed25519 &&
                 k->bits == 256;
       if (!(ux || uy) || !(kx || ky)) failure = "torn record";

@@ -28,7 +28,8 @@ class KeyStoreTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  static KeyRecord key(const std::string& domain, const std::string& selector, const std::string& pem = "PEM") {
+  static KeyRecord key(const std::string& domain, const std::string& selector,
+                       const std::string& pem = "PEM") {
     KeyRecord k;
     k.domain = domain;
     k.selector = selector;
@@ -180,7 +181,8 @@ TEST_F(KeyStoreTest, FailedTransactionChangesNothing) {
 TEST_F(KeyStoreTest, FindsLoginAndDomainUsers) {
   auto store = KeyStore::create(path_);
   store.transaction([&] {
-    store.put_user(user("alice@example.com", policy::UserKind::login, "example.com", {"s1", "s2"}), -1, false);
+    store.put_user(user("alice@example.com", policy::UserKind::login, "example.com", {"s1", "s2"}), -1,
+                   false);
     store.put_user(user("example.org", policy::UserKind::domain, "example.org", {}), -1, false);
     store.put_user(user("192.0.2.0/24", policy::UserKind::ip, "example.net", {"s1"}), 24, false);
   });
@@ -230,8 +232,8 @@ TEST_F(KeyStoreTest, LookupsStayIndexedWithTenThousandRows) {
     for (int i = 0; i < 10000; ++i) {
       std::string domain = "d" + std::to_string(i) + ".example";
       store.add_key(key(domain, "s1"));
-      store.put_user(user("u" + std::to_string(i) + "@" + domain, policy::UserKind::login, domain, {"s1"}), -1,
-                     false);
+      store.put_user(user("u" + std::to_string(i) + "@" + domain, policy::UserKind::login, domain, {"s1"}),
+                     -1, false);
       std::string ip = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".0/24";
       store.put_user(user(ip, policy::UserKind::ip, domain, {"s1"}), 24, false);
     }

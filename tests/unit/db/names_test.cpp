@@ -13,8 +13,12 @@ TEST(NormalizeDomain, LowerCasesAndStripsTrailingDot) {
 }
 
 TEST(NormalizeDomain, ConvertsIdnToALabel) {
-  EXPECT_EQ(normalize_domain("b\xc3\xbc" "cher.example"), "xn--bcher-kva.example");
-  EXPECT_EQ(normalize_domain("B\xc3\x9c" "CHER.example"), "xn--bcher-kva.example");
+  EXPECT_EQ(normalize_domain("b\xc3\xbc"
+                             "cher.example"),
+            "xn--bcher-kva.example");
+  EXPECT_EQ(normalize_domain("B\xc3\x9c"
+                             "CHER.example"),
+            "xn--bcher-kva.example");
 }
 
 TEST(NormalizeDomain, RefusesInvalidNames) {

@@ -19,7 +19,8 @@ std::string b64_sha256(const std::string& s) {
 // RFC 6376 §3.4.3/§3.4.4 and erratum 3871: the empty-body hash constants.
 TEST(BodyCanon, EmptyBodyConstants) {
   EXPECT_EQ(b64_sha256(canonicalize_body(Canon::simple, "")), "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=");
-  EXPECT_EQ(b64_sha256(canonicalize_body(Canon::relaxed, "")), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+  EXPECT_EQ(b64_sha256(canonicalize_body(Canon::relaxed, "")),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
   EXPECT_EQ(canonicalize_body(Canon::simple, "\n\n\r\n"), "\r\n");
   EXPECT_EQ(canonicalize_body(Canon::relaxed, "\n \t\n\r\n"), "");
 }
@@ -33,8 +34,8 @@ struct Case {
 // Each row: raw body, simple form, relaxed form.
 const Case kCases[] = {
     {"abc\n", "abc\r\n", "abc\r\n"},
-    {"abc", "abc\r\n", "abc\r\n"},                                 // no final line end
-    {"abc\r\n", "abc\r\n", "abc\r\n"},                             // CRLF input
+    {"abc", "abc\r\n", "abc\r\n"},                                        // no final line end
+    {"abc\r\n", "abc\r\n", "abc\r\n"},                                    // CRLF input
     {" C \r\nD \t E\r\n\r\n\r\n", " C \r\nD \t E\r\n", " C\r\nD E\r\n"},  // RFC 6376 §3.4.5
     {"a  \t b  \n", "a  \t b  \r\n", "a b\r\n"},
     {"a\n\n\nb\n\n", "a\r\n\r\n\r\nb\r\n", "a\r\n\r\n\r\nb\r\n"},  // inner empty lines stay
@@ -43,7 +44,7 @@ const Case kCases[] = {
     {"a\r", "a\r\r\n", "a\r\r\n"},
     {"  lead\n", "  lead\r\n", " lead\r\n"},
     {"x \r\n", "x \r\n", "x\r\n"},
-    {"x  ", "x  \r\n", "x\r\n"},                                   // trailing space, no line end
+    {"x  ", "x  \r\n", "x\r\n"},  // trailing space, no line end
     {"\n\nx", "\r\n\r\nx\r\n", "\r\n\r\nx\r\n"},
     {"a\r\r\n", "a\r\r\n", "a\r\r\n"},
 };

@@ -3,12 +3,12 @@
 // deterministic, so the published bh= and b= must come out byte for byte.
 #include <gtest/gtest.h>
 
+#include "../test_util.h"
 #include "filter/crypto/base64.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/header_picker.h"
 #include "filter/dkim/signer.h"
 #include "filter/mail/header_block.h"
-#include "../test_util.h"
 
 namespace dkim {
 namespace {
@@ -63,8 +63,8 @@ void expect_reproduces(std::string_view field, const std::string& key_file,
   stripped.erase(b_at, stripped.size() - b_at - 1);  // keep the final LF
   auto digest = header_hash(Canon::relaxed, match_headers(fields, names), stripped);
   EXPECT_EQ(crypto::base64_encode(key.sign_digest(digest)), *published_b);
-  EXPECT_TRUE(verify_signature_field(field, fields, "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=",
-                                     key.public_key()));
+  EXPECT_TRUE(verify_signature_field(field, fields,
+                                     "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=", key.public_key()));
 }
 
 TEST_F(Rfc8463, Ed25519SignatureReproduced) {
@@ -88,8 +88,8 @@ TEST_F(Rfc8463, TamperedHeaderFailsVerification) {
   auto tblock = mail::parse_header_block(tampered);
   std::vector<mail::HeaderField> fields(tblock.fields.begin() + 2, tblock.fields.end());
   auto key = crypto::PrivateKey::from_pem(test::read_file(test::vector_path("rfc8463/ed25519-brisbane.pem")));
-  EXPECT_FALSE(verify_signature_field(tblock.fields[0].raw, fields, "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=",
-                                      key.public_key()));
+  EXPECT_FALSE(verify_signature_field(tblock.fields[0].raw, fields,
+                                      "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=", key.public_key()));
 }
 
 }  // namespace

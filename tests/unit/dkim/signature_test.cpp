@@ -13,7 +13,8 @@ SignatureTags sample_tags() {
   t.domain = "a-rather-long-subdomain.of-a-customer-domain.example.com";
   t.selector = "s2026rsa";
   t.timestamp = 1795870590;
-  t.headers = {"from", "from", "date", "subject", "reply-to", "sender", "to", "to", "cc", "message-id",
+  t.headers = {"from",        "from",       "date",         "subject",      "reply-to",
+               "sender",      "to",         "to",           "cc",           "message-id",
                "in-reply-to", "references", "content-type", "mime-version", "content-transfer-encoding"};
   t.body_hash = "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=";
   return t;

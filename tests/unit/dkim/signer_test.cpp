@@ -68,7 +68,8 @@ INSTANTIATE_TEST_SUITE_P(AllCombinations, SignerRoundTrip,
                                             ::testing::Values(Canon::simple, Canon::relaxed)),
                          [](const auto& info) {
                            auto name = [](Canon c) { return c == Canon::simple ? "simple" : "relaxed"; };
-                           return std::string(std::get<0>(info.param) == crypto::KeyType::rsa ? "rsa" : "ed25519") +
+                           return std::string(std::get<0>(info.param) == crypto::KeyType::rsa ? "rsa"
+                                                                                              : "ed25519") +
                                   "_" + name(std::get<1>(info.param)) + "_" + name(std::get<2>(info.param));
                          });
 
