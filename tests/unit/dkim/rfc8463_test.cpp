@@ -44,7 +44,8 @@ TEST_F(Rfc8463, BodyHashMatches) {
 
 // Re-signs the published field (b= emptied) and compares with its b=.
 void expect_reproduces(std::string_view field, const std::string& key_file,
-                       const std::vector<mail::HeaderField>& fields) {
+                       const std::vector<mail::HeaderField>& fields, Canon canon = Canon::relaxed,
+                       const std::string& body_hash = "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=") {
   auto key = crypto::PrivateKey::from_pem(test::read_file(test::vector_path(key_file)));
   std::string_view value = field.substr(field.find(':') + 1);
   auto published_b = find_tag(value, "b");
@@ -61,10 +62,9 @@ void expect_reproduces(std::string_view field, const std::string& key_file,
   std::string stripped(field);
   auto b_at = stripped.find(" b=") + 3;
   stripped.erase(b_at, stripped.size() - b_at - 1);  // keep the final LF
-  auto digest = header_hash(Canon::relaxed, match_headers(fields, names), stripped);
+  auto digest = header_hash(canon, match_headers(fields, names), stripped);
   EXPECT_EQ(crypto::base64_encode(key.sign_digest(digest)), *published_b);
-  EXPECT_TRUE(verify_signature_field(field, fields,
-                                     "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=", key.public_key()));
+  EXPECT_TRUE(verify_signature_field(field, fields, body_hash, key.public_key()));
 }
 
 TEST_F(Rfc8463, Ed25519SignatureReproduced) {
@@ -90,6 +90,33 @@ TEST_F(Rfc8463, TamperedHeaderFailsVerification) {
   auto key = crypto::PrivateKey::from_pem(test::read_file(test::vector_path("rfc8463/ed25519-brisbane.pem")));
   EXPECT_FALSE(verify_signature_field(tblock.fields[0].raw, fields,
                                       "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=", key.public_key()));
+}
+
+// The same message signed with simple/simple by the draft that became RFC
+// 8463 (t=1518460054 and t=1527915362; kept in dkimpy's test data): a
+// byte-exact vector for simple header and body canonicalization, where the
+// folding whitespace of the signature field itself is hashed as it stands.
+struct Rfc8463DraftSimple : Rfc8463 {
+  Rfc8463DraftSimple() {
+    text = test::read_file(test::vector_path("rfc8463/draft-simple-signed.eml"));
+    header_text = text.substr(0, text.find("\n\n") + 1);
+    body = text.substr(text.find("\n\n") + 2);
+    block = mail::parse_header_block(header_text);
+  }
+};
+
+TEST_F(Rfc8463DraftSimple, BodyHashMatches) {
+  BodyHasher simple(Canon::simple);
+  simple.update(body);
+  EXPECT_EQ(simple.finish(), "4bLNXImK9drULnmePzZNEBleUanJCX5PIsDIFoH4KTQ=");
+}
+
+TEST_F(Rfc8463DraftSimple, BothSignaturesReproduced) {
+  ASSERT_TRUE(block.problem.empty()) << block.problem;
+  ASSERT_EQ(block.fields.size(), 7u);
+  const std::string bh = "4bLNXImK9drULnmePzZNEBleUanJCX5PIsDIFoH4KTQ=";
+  expect_reproduces(signature(0), "rfc8463/ed25519-brisbane.pem", message_fields(), Canon::simple, bh);
+  expect_reproduces(signature(1), "rfc8463/rsa-test.pem", message_fields(), Canon::simple, bh);
 }
 
 }  // namespace
