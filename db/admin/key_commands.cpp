@@ -32,6 +32,16 @@ void store_key(Context& ctx, db::KeyRecord record, const crypto::PrivateKey& key
   std::cout << dns_line(record, key) << "\n";
 }
 
+// The DOMAIN SELECTOR arguments and --canon, validated, shared by generate
+// and import.
+db::KeyRecord new_record(const std::vector<std::string>& pos, const po::variables_map& vm) {
+  db::KeyRecord record;
+  record.domain = db::normalize_domain(pos[0]);
+  record.selector = db::normalize_selector(pos[1]);
+  record.canon = normalize_canon(vm["canon"].as<std::string>());
+  return record;
+}
+
 int key_generate(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"key generate",
                    "DOMAIN SELECTOR [options]",
@@ -47,10 +57,7 @@ int key_generate(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::KeyRecord record;
-  record.domain = db::normalize_domain(pos[0]);
-  record.selector = db::normalize_selector(pos[1]);
-  record.canon = normalize_canon(vm["canon"].as<std::string>());
+  db::KeyRecord record = new_record(pos, vm);
   std::string algorithm = vm["algorithm"].as<std::string>();
   crypto::KeyType type;
   int bits = vm.count("bits") ? vm["bits"].as<int>() : 2048;
@@ -91,10 +98,7 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::KeyRecord record;
-  record.domain = db::normalize_domain(pos[0]);
-  record.selector = db::normalize_selector(pos[1]);
-  record.canon = normalize_canon(vm["canon"].as<std::string>());
+  db::KeyRecord record = new_record(pos, vm);
   std::string pem = read_input(pos[2]);
   if (vm.count("urlencoded")) {
     std::string decoded = percent_decode(pem);
