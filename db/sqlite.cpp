@@ -73,10 +73,43 @@ void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+namespace {
+
+// A read-only connection to a WAL database cannot rebuild the shared
+// wal-index itself: while an admin process opens, checkpoints or closes the
+// database, a reader can briefly get SQLITE_READONLY_RECOVERY/CANTINIT or
+// SQLITE_BUSY_RECOVERY. Those pass once the writer is done, so they are
+// retried for a while instead of deferring the message.
+bool transient_for_reader(sqlite3* db, int rc) {
+  if (!sqlite3_db_readonly(db, "main")) return false;
+  int ext = sqlite3_extended_errcode(db);
+  return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT ||
+         ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY || ext == SQLITE_BUSY_SNAPSHOT ||
+         rc == SQLITE_READONLY;
+}
+
+// Runs `attempt` (a prepare or a step) until it stops failing with one of
+// those transient reader states, for about as long as the busy timeout.
+template <typename Attempt>
+int with_reader_retry(sqlite3* db, Attempt attempt) {
+  constexpr int kAttempts = 200;  // x 10 ms
+  for (int n = 1;; ++n) {
+    int rc = attempt();
+    if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return rc;
+    if (n >= kAttempts || !transient_for_reader(db, rc)) return rc;
+    sqlite3_sleep(10);
+  }
+}
+
+}  // namespace
+
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
+  // Preparing reads the schema, which a reader may also find mid-recovery.
+  int rc = with_reader_retry(db, [&] {
+    return sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
                               nullptr);
+  });
   if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare");
   stmt_.reset(raw);
 }
@@ -102,37 +135,16 @@ Statement& Statement::bind_null(int index) {
   return *this;
 }
 
-namespace {
-
-// A read-only connection to a WAL database cannot rebuild the shared
-// wal-index itself: while an admin process opens, checkpoints or closes the
-// database, a reader can briefly get SQLITE_READONLY_RECOVERY/CANTINIT or
-// SQLITE_BUSY_RECOVERY. Those pass once the writer is done, so they are
-// retried for a while instead of deferring the message.
-bool transient_for_reader(sqlite3* db, int rc) {
-  if (!sqlite3_db_readonly(db, "main")) return false;
-  int ext = sqlite3_extended_errcode(db);
-  return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT ||
-         ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY || ext == SQLITE_BUSY_SNAPSHOT ||
-         rc == SQLITE_READONLY;
-}
-
-}  // namespace
-
 bool Statement::step() {
-  constexpr int kAttempts = 200;  // x 10 ms: about as long as the busy timeout
-  for (int attempt = 1;; ++attempt) {
-    int rc = sqlite3_step(stmt_.get());
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    // Keep the statement reusable after a failure (e.g. a busy retry later).
-    sqlite3_reset(stmt_.get());
-    if (attempt < kAttempts && transient_for_reader(db_, rc)) {
-      sqlite3_sleep(10);
-      continue;
-    }
-    throw_sqlite(db_, rc, "query");
-  }
+  int rc = with_reader_retry(db_, [&] {
+    int r = sqlite3_step(stmt_.get());
+    // Keep the statement reusable after a failure (a retry, or later use).
+    if (r != SQLITE_ROW && r != SQLITE_DONE) sqlite3_reset(stmt_.get());
+    return r;
+  });
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  throw_sqlite(db_, rc, "query");
 }
 
 void Statement::run() {
