@@ -24,6 +24,16 @@ void MessageInput::replay_body(int out_fd) {
   copy_fd(fd_, out_fd);
 }
 
+void MessageInput::grow(std::size_t room) {
+  if (capacity_ - size_ >= room) return;
+  std::size_t capacity = capacity_ ? capacity_ : room;
+  while (capacity - size_ < room) capacity *= 2;
+  std::unique_ptr<char[]> bigger(new char[capacity]);
+  if (size_) std::memcpy(bigger.get(), buffer_.get(), size_);
+  buffer_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
 void MessageInput::read_header_section(std::size_t limit) {
   constexpr std::size_t kChunk = 64 * 1024;
   std::size_t line_start = 0;
@@ -31,9 +41,9 @@ void MessageInput::read_header_section(std::size_t limit) {
   for (;;) {
     // Look at each complete line read so far; an empty one ends the section.
     for (;;) {
-      auto nl = buffer_.find('\n', scanned);
-      if (nl == std::string::npos) {
-        scanned = buffer_.size();
+      auto nl = buffered().find('\n', scanned);
+      if (nl == std::string_view::npos) {
+        scanned = size_;
         break;
       }
       std::size_t len = nl + 1 - line_start;
@@ -45,27 +55,26 @@ void MessageInput::read_header_section(std::size_t limit) {
       }
       line_start = scanned = nl + 1;
     }
-    if (buffer_.size() >= limit) {
+    if (size_ >= limit) {
       too_large_ = true;
-      header_size_ = leftover_ = buffer_.size();
+      header_size_ = leftover_ = size_;
       return;
     }
-    std::size_t old = buffer_.size();
-    buffer_.resize(old + kChunk);
-    std::size_t n = read_some(fd_, buffer_.data() + old, kChunk);
-    buffer_.resize(old + n);
+    grow(kChunk);
+    std::size_t n = read_some(fd_, buffer_.get() + size_, kChunk);
+    size_ += n;
     if (n == 0) {  // input ended inside the header section: no body
       eof_ = true;
-      header_size_ = leftover_ = buffer_.size();
+      header_size_ = leftover_ = size_;
       return;
     }
   }
 }
 
 std::string_view MessageInput::read_body(char* scratch, std::size_t size) {
-  if (leftover_ < buffer_.size()) {
-    std::string_view rest = std::string_view(buffer_).substr(leftover_);
-    leftover_ = buffer_.size();
+  if (leftover_ < size_) {
+    std::string_view rest = buffered().substr(leftover_);
+    leftover_ = size_;
     return rest;
   }
   if (eof_) return {};

@@ -3,6 +3,7 @@
 // small and needed for signing), the body as a stream.
 #pragma once
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,9 @@ class MessageInput {
   /// already read are returned by the next read_body() calls.
   void read_header_section(std::size_t limit = kMaxHeaderSection);
 
-  std::string_view header() const { return std::string_view(buffer_).substr(0, header_size_); }
+  std::string_view header() const { return std::string_view(buffer_.get(), header_size_); }
   std::string_view separator() const {
-    return std::string_view(buffer_).substr(header_size_, separator_size_);
+    return std::string_view(buffer_.get() + header_size_, separator_size_);
   }
   /// True when the header section exceeded the limit: header() then holds
   /// only a prefix of it and must be passed on as-is.
@@ -41,7 +42,15 @@ class MessageInput {
  private:
   int fd_;
   long long start_offset_ = -1;  // where the message starts in a regular file
-  std::string buffer_;
+  void grow(std::size_t room);
+  std::string_view buffered() const { return std::string_view(buffer_.get(), size_); }
+
+  // Grown by hand rather than as a std::string: resize() would zero-fill
+  // every new block before read(2) overwrites it, touching pages for
+  // nothing (page faults are a visible share of a small message's cost).
+  std::unique_ptr<char[]> buffer_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
   std::size_t header_size_ = 0;
   std::size_t separator_size_ = 0;
   std::size_t leftover_ = 0;  // offset of unread body bytes in buffer_
