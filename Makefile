@@ -16,10 +16,12 @@ test:
 demo:
 	bash scripts/demo
 
+# bench/run is Python; the two others are bash.
 bench: build
-	bash bench/run --build build
-	bash bench/db_scale --build build
-	bash bench/callgrind --build build
+	scripts/install-deps test
+	bench/run --build build
+	bench/db_scale --build build
+	bench/callgrind --build build
 
 PREFIX ?= /usr/local
 install: build
