@@ -43,10 +43,11 @@ static void die(const char *what) {
 }
 
 // The feeder: copies the message into the pipe and exits.
-static pid_t start_feeder(const char *message, int write_end) {
+static pid_t start_feeder(const char *message, int read_end, int write_end) {
   pid_t pid = fork();
   if (pid < 0) die("fork");
   if (pid > 0) return pid;
+  close(read_end);  // else a signer that stops reading would never EPIPE us
   int in = open(message, O_RDONLY);
   if (in < 0) _exit(2);
   struct stat st;
@@ -65,7 +66,7 @@ static void run_once(int index, char **argv, const char *message, int use_pipe) 
   if (use_pipe) {
     int fds[2];
     if (pipe(fds) != 0) die("pipe");
-    feeder_pid = start_feeder(message, fds[1]);
+    feeder_pid = start_feeder(message, fds[0], fds[1]);
     close(fds[1]);
     in = fds[0];
   } else {
@@ -84,12 +85,15 @@ static void run_once(int index, char **argv, const char *message, int use_pipe) 
     execv(argv[0], argv);
     _exit(127);
   }
+  // Only the signer may hold the read end: a signer that stops reading
+  // early (the floor program never reads) must end the feeder with EPIPE,
+  // not leave it blocked on a full pipe that we still hold open.
+  close(in);
+  close(out);
   int status;
   struct rusage ru;
   if (wait4(pid, &status, 0, &ru) != pid) die("wait4");
   double elapsed = now() - t0;
-  close(in);
-  close(out);
   if (feeder_pid > 0) waitpid(feeder_pid, NULL, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     fprintf(stderr, "spawn_timer: %s failed (status %d) on %s\n", argv[0], status, message);

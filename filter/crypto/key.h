@@ -86,4 +86,10 @@ void initialize();
 /// optimised away).
 void cleanse(std::string& secret);
 
+/// Overwrites the 64 KB of stack below the caller's frame. Key text passes
+/// through frames that have since returned (SQLite's, the C library's, our
+/// decoder's); what they left there stays readable in the process until
+/// something deeper happens to overwrite it. Call once keys are loaded.
+void scrub_stack();
+
 }  // namespace dkim::crypto

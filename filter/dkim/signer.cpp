@@ -45,8 +45,10 @@ std::string strip_b_value(std::string_view field) {
 
 }  // namespace
 
-BodyHasher::BodyHasher(Canon canon)
-    : canon_kind_(canon), canon_(canon, [this](std::string_view s) { hash_.update(s); }) {}
+BodyHasher::BodyHasher(Canon canon, std::size_t thread_threshold)
+    : hash_(thread_threshold),
+      canon_kind_(canon),
+      canon_(canon, [this](std::string_view s) { hash_.update(s); }) {}
 
 std::string BodyHasher::finish() {
   canon_.finish();

@@ -9,6 +9,7 @@
 
 #include "filter/crypto/key.h"
 #include "filter/crypto/sha256.h"
+#include "filter/crypto/sha256_pipeline.h"
 #include "filter/dkim/canonicalize.h"
 #include "filter/dkim/signature.h"
 #include "filter/mail/header_block.h"
@@ -16,9 +17,11 @@
 namespace dkim {
 
 /// bh= (RFC 6376 §3.7 step 1): canonicalize the body as it streams and hash.
+/// A body past `thread_threshold` bytes is hashed on a second thread
+/// while the rest is read and canonicalized (Sha256Pipeline).
 class BodyHasher {
  public:
-  explicit BodyHasher(Canon canon);
+  explicit BodyHasher(Canon canon, std::size_t thread_threshold = crypto::Sha256Pipeline::kDefaultThreshold);
   BodyHasher(BodyHasher&&) = delete;  // the canonicalizer's sink points at hash_
   void update(const char* data, std::size_t size) { canon_.update(data, size); }
   void update(std::string_view data) { canon_.update(data); }
@@ -27,7 +30,7 @@ class BodyHasher {
   Canon canon() const { return canon_kind_; }
 
  private:
-  crypto::Sha256 hash_;
+  crypto::Sha256Pipeline hash_;
   Canon canon_kind_;
   BodyCanonicalizer canon_;
 };
