@@ -22,6 +22,7 @@ bench: build
 	bench/run --build build
 	bench/db_scale --build build
 	bench/callgrind --build build
+	bench/body_hash --build build
 
 PREFIX ?= /usr/local
 install: build
