@@ -18,11 +18,7 @@ ensure_exim_user
 # The filter runs as the Exim user; the database is group-readable by it.
 E2E_DB_GROUP=$EX_USER
 make_db
-add_key customer-a.example s2026rsa rsa
-add_key customer-a.example s2026ed ed25519
-add_key customer-b.example s2026rsa rsa
-admin user add alice@customer-a.example --selector s2026rsa,s2026ed >/dev/null || die "user add alice failed"
-admin user add bob@customer-b.example --selector s2026rsa >/dev/null || die "user add bob failed"
+add_two_customers
 fix_db_permissions
 
 exim_setup alice@customer-a.example bob@customer-b.example

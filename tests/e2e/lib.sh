@@ -149,6 +149,16 @@ add_key() {
   fix_db_permissions
 }
 
+# The two customers both MTA tests send as: A with a dual RSA + Ed25519
+# selector list, B with its own RSA key.
+add_two_customers() {
+  add_key customer-a.example s2026rsa rsa
+  add_key customer-a.example s2026ed ed25519
+  add_key customer-b.example s2026rsa rsa
+  admin user add alice@customer-a.example --selector s2026rsa,s2026ed >/dev/null || die "user add alice failed"
+  admin user add bob@customer-b.example --selector s2026rsa >/dev/null || die "user add bob failed"
+}
+
 # verify_signed FILE [MIN_SIGNATURES]: both verifiers must pass every signature.
 verify_signed() {
   local msg=$1 min=${2:-1} n
