@@ -98,6 +98,21 @@ class Run {
     }
   }
 
+  // Reads the rest of the body, handing each chunk to `use`.
+  template <typename Use>
+  void for_each_body_chunk(Use use) {
+    std::unique_ptr<char[]> buffer(new char[kBodyBlock]);  // not zero-filled: untouched pages cost nothing
+    // Keys are loaded and the database is closed, but the frames that read
+    // them (SQLite's, the key decoder's, OpenSSL's) left copies below us;
+    // wipe them before the body's reads, which may wait for a long time.
+    // (Right before the reads, after the callers' own set-up: scrubbing
+    // earlier was not enough under AddressSanitizer, tests/cli/key_memory.)
+    crypto::scrub_stack();
+    for (auto chunk = input_.read_body(buffer.get(), kBodyBlock); !chunk.empty();
+         chunk = input_.read_body(buffer.get(), kBodyBlock))
+      use(chunk);
+  }
+
   // Streams the message through untouched.
   int pass_unsigned(const std::string& reason) {
     log_.set("decision", "unsigned");
@@ -105,11 +120,7 @@ class Run {
     return deliver([&](int fd) {
       mail::write_all(fd, input_.header());
       mail::write_all(fd, input_.separator());
-      std::unique_ptr<char[]> buffer(new char[kBodyBlock]);  // not zero-filled: untouched pages cost nothing
-      crypto::scrub_stack();                                 // see sign()
-      for (auto chunk = input_.read_body(buffer.get(), kBodyBlock); !chunk.empty();
-           chunk = input_.read_body(buffer.get(), kBodyBlock))
-        mail::write_all(fd, chunk);
+      for_each_body_chunk([fd](std::string_view chunk) { mail::write_all(fd, chunk); });
     });
   }
 
@@ -122,19 +133,11 @@ class Run {
       auto& h = hashers[s.options.canon.body == Canon::relaxed];
       if (!h) h = std::make_unique<BodyHasher>(s.options.canon.body);
     }
-    std::unique_ptr<char[]> buffer(new char[kBodyBlock]);  // not zero-filled: untouched pages cost nothing
-    // Keys are loaded and the database is closed, but the frames that read
-    // them (SQLite's, the key decoder's, OpenSSL's) left copies below us;
-    // wipe them before the body's reads, which may wait for a long time.
-    // (Right here, after this function's own set-up: scrubbing earlier
-    // was not enough under AddressSanitizer, tests/cli/key_memory.)
-    crypto::scrub_stack();
-    for (auto chunk = input_.read_body(buffer.get(), kBodyBlock); !chunk.empty();
-         chunk = input_.read_body(buffer.get(), kBodyBlock)) {
+    for_each_body_chunk([&](std::string_view chunk) {
       for (auto& h : hashers)
         if (h) h->update(chunk);
       if (!input_.rereadable()) spool.write(chunk);
-    }
+    });
     std::string body_hash[2];
     for (int i = 0; i < 2; ++i)
       if (hashers[i]) body_hash[i] = hashers[i]->finish();

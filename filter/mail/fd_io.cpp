@@ -43,7 +43,8 @@ void copy_fd(int fd_in, int fd_out) {
     if (n == 0) return;
     if (n > 0) continue;
     if (errno == EINTR) continue;
-    if (errno == EINVAL || errno == ENOSYS) break;  // a source it can't map: copy by hand
+    // A source it can't map, or an O_APPEND output: copy by hand.
+    if (errno == EINVAL || errno == ENOSYS) break;
     throw Error(ErrorKind::temporary, std::string("output: copy failed: ") + std::strerror(errno));
   }
   constexpr std::size_t kBlock = 256 * 1024;
