@@ -24,9 +24,14 @@ constexpr std::string_view kDefaultPath = "/var/lib/dkim-filter/dkim.db";
 
 // The filter's per-message queries; each is one primary-key search
 // (lookup_query_plans() lets a test prove it).
+// A user's selector names a slot; the slot's active key signs. The partial
+// unique index keys_active_slot makes this one index probe.
+const std::string kFindSigningKeySql = "SELECT " + std::string(kKeyColumns) +
+                                       ", private_pem FROM keys WHERE domain = ?1 AND slot = ?2 AND "
+                                       "state = 'active'";
+const std::string kHasKeySql = "SELECT 1 FROM keys WHERE domain = ?1 AND slot = ?2 AND state = 'active'";
 const std::string kFindKeySql =
-    "SELECT type, bits, private_pem, canon, created FROM keys WHERE domain = ?1 AND selector = ?2";
-const std::string kHasKeySql = "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2";
+    "SELECT " + std::string(kKeyColumns) + ", private_pem FROM keys WHERE domain = ?1 AND selector = ?2";
 const std::string kUserByLoginSql =
     "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1 AND kind IN ('login', 'domain')";
 // Every range that can contain an address has a canonical name equal to the
@@ -186,22 +191,28 @@ void KeyStore::require_writer() const {
 
 // ---- lookups --------------------------------------------------------------
 
-std::optional<KeyRecord> KeyStore::find_key(std::string_view domain, std::string_view selector) {
-  auto& st = impl_->stmt(impl_->find_key, kFindKeySql);
-  st.bind(1, domain).bind(2, selector);
+namespace {
+std::optional<KeyRecord> read_one_key(Statement& st) {
   std::optional<KeyRecord> key;
   if (st.step()) {
-    key.emplace();
-    key->domain = domain;
-    key->selector = selector;
-    key->type = st.text(0) == "ed25519" ? crypto::KeyType::ed25519 : crypto::KeyType::rsa;
-    key->bits = static_cast<int>(st.integer(1));
-    key->private_pem = st.text(2);
-    key->canon = st.text(3);
-    key->created = st.integer(4);
+    key = read_key(st);
+    key->private_pem = st.text(kKeyColumnCount);
   }
   st.reset();
   return key;
+}
+}  // namespace
+
+std::optional<KeyRecord> KeyStore::find_key(std::string_view domain, std::string_view selector) {
+  auto& st = impl_->stmt(impl_->find_key, kFindKeySql);
+  st.bind(1, domain).bind(2, selector);
+  return read_one_key(st);
+}
+
+std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std::string_view slot) {
+  auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
+  st.bind(1, domain).bind(2, slot);
+  return read_one_key(st);
 }
 
 bool KeyStore::has_key(std::string_view domain, std::string_view selector) {
@@ -248,7 +259,7 @@ std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address)
 
 std::vector<std::string> KeyStore::lookup_query_plans() {
   std::vector<std::string> plans;
-  for (const std::string* sql : {&kFindKeySql, &kHasKeySql, &kUserByLoginSql, &kUserByIpSql}) {
+  for (const std::string* sql : {&kFindSigningKeySql, &kHasKeySql, &kUserByLoginSql, &kUserByIpSql}) {
     Statement st(impl_->db.get(), "EXPLAIN QUERY PLAN " + *sql);
     std::string plan;
     while (st.step()) plan += (plan.empty() ? "" : "; ") + st.text(3);

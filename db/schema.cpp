@@ -11,6 +11,7 @@ namespace dkim::db {
 const std::vector<Migration>& migrations() {
   static const std::vector<Migration> kAll = {
       {1, "0001_init.sql", kSql0001Init},
+      {3, "0003_lifecycle.sql", kSql0003Lifecycle},
   };
   return kAll;
 }

@@ -52,7 +52,9 @@ class DatabasePlanner : public Planner {
 
  private:
   PlannedSignature load(const policy::KeyRef& ref) {
-    auto record = store_->find_key(ref.domain, ref.selector);
+    // ref.selector names a slot; its active key signs, with its own
+    // selector in s= (dkim-filter-admin(8) "KEY LIFECYCLE").
+    auto record = store_->find_signing_key(ref.domain, ref.selector);
     if (!record)  // deleted between decide() and now: retry later sees the new state
       throw Error(ErrorKind::temporary,
                   "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
@@ -64,7 +66,7 @@ class DatabasePlanner : public Planner {
       crypto::cleanse(record->private_pem);
       SignerOptions options;
       options.domain = ref.domain;
-      options.selector = ref.selector;
+      options.selector = record->selector;
       options.canon = *canon;
       options.timestamp = now_;
       if (o_.expire_seconds > 0) options.expiry = now_ + o_.expire_seconds;
