@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/admin/config.h"
 #include "db/keystore.h"
 
 namespace dkim::admin {
@@ -16,6 +17,7 @@ namespace po = boost::program_options;
 /// Settings common to every command (passed down, never global).
 struct Context {
   std::string db_path;
+  AdminConfig config;  ///< the configuration file's values (defaults when there is none)
 };
 
 /// How a command is called, for --help and for argument checks.
@@ -60,5 +62,9 @@ int cmd_user(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_dns(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_check(Context& ctx, const std::vector<std::string>& args);
 int cmd_explain(Context& ctx, const std::vector<std::string>& args);
+/// key rotate | activate | revoke | publish; -1 when `sub` is none of them.
+int cmd_key_lifecycle(Context& ctx, const std::string& sub, const std::vector<std::string>& args);
+int cmd_key_delete(Context& ctx, const std::vector<std::string>& args);
+int cmd_lifecycle(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace dkim::admin

@@ -18,7 +18,7 @@ using dkim::admin::Context;
 namespace po = boost::program_options;
 
 constexpr const char* kOverview =
-    "Usage: dkim-filter-admin [--db PATH] COMMAND ...\n"
+    "Usage: dkim-filter-admin [--config FILE] [--db PATH] COMMAND ...\n"
     "\n"
     "Manages the dkim-filter key database.\n"
     "\n"
@@ -30,12 +30,20 @@ constexpr const char* kOverview =
     "  key dns      DOMAIN SELECTOR          print the DNS record to publish (--zone)\n"
     "  key check    DOMAIN SELECTOR          compare the published record with the key\n"
     "  key export   DOMAIN SELECTOR          print the private key PEM (backups)\n"
-    "  key delete   DOMAIN SELECTOR          delete a key\n"
+    "  key delete   DOMAIN SELECTOR          delete a revoked or never-activated key (--force: any)\n"
+    "  key rotate   DOMAIN SLOT              make a pending successor under a new selector\n"
+    "  key activate DOMAIN SELECTOR          switch the slot to it once DNS serves its record\n"
+    "  key revoke   DOMAIN SELECTOR          publish an empty p= for a retired key\n"
+    "  key publish  DOMAIN SELECTOR          send its record by RFC 2136 update (dns-update)\n"
     "  user add     USER                     add an outgoing user (login, domain, IP/CIDR)\n"
     "  user set     USER                     change a user's selectors\n"
     "  user list                             list users (--json)\n"
     "  user delete  USER                     delete a user\n"
     "  explain      --user USER --from ADDR  show what the filter would do\n"
+    "  lifecycle run                         take every due rotation step (daily timer)\n"
+    "\n"
+    "Global options: --config FILE (default /etc/dkim-filter/dkim-filter.conf\n"
+    "when present), --db PATH.\n"
     "\n"
     "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
     "(not found, exists, invalid key), 75 database busy or unreadable,\n"
@@ -46,9 +54,9 @@ size_t command_start(int argc, char** argv) {
   int i = 1;
   while (i < argc) {
     std::string a = argv[i];
-    if (a == "--db") {
+    if (a == "--db" || a == "--config") {
       i += 2;
-    } else if (a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h") {
+    } else if (a.rfind("--db=", 0) == 0 || a.rfind("--config=", 0) == 0 || a == "--help" || a == "-h") {
       i += 1;
     } else {
       break;
@@ -60,7 +68,8 @@ size_t command_start(int argc, char** argv) {
 int run(int argc, char** argv) {
   size_t start = command_start(argc, argv);
   po::options_description global("Global options");
-  global.add_options()("db", po::value<std::string>(), "key database path")("help,h", "show this help");
+  global.add_options()("db", po::value<std::string>(), "key database path")(
+      "config", po::value<std::string>(), "configuration file")("help,h", "show this help");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(static_cast<int>(start), argv).options(global).run(), vm);
@@ -68,7 +77,12 @@ int run(int argc, char** argv) {
     throw dkim::Error(dkim::ErrorKind::usage, e.what());
   }
   Context ctx;
-  ctx.db_path = vm.count("db") ? vm["db"].as<std::string>() : dkim::db::default_db_path();
+  ctx.config = vm.count("config") ? dkim::admin::read_admin_config(vm["config"].as<std::string>(), true)
+                                  : dkim::admin::read_admin_config(dkim::admin::kDefaultConfigFile, false);
+  // --db, then the file's db, then $DKIM_FILTER_DB or the default.
+  ctx.db_path = vm.count("db")           ? vm["db"].as<std::string>()
+                : !ctx.config.db.empty() ? ctx.config.db
+                                         : dkim::db::default_db_path();
   std::vector<std::string> rest(argv + start, argv + argc);
   if (vm.count("help")) {
     std::cout << kOverview;
@@ -81,6 +95,7 @@ int run(int argc, char** argv) {
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
   if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
+  if (command == "lifecycle") return dkim::admin::cmd_lifecycle(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 

@@ -224,13 +224,8 @@ TxtAnswer query_txt(const std::string& name, const std::optional<Server>& server
   ResolverPtr r = make_resolver(server, options);
   TxtAnswer a;
   PktPtr pkt = ask(r.get(), name, LDNS_RR_TYPE_TXT, a.error);
-  if (!pkt) {
-    a.error = (server ? server->text() + ": " : "") + a.error;
-    return a;
-  }
-  a = txt_answer(pkt.get());
-  if (a.outcome == TxtAnswer::Outcome::error && server) a.error = server->text() + ": " + a.error;
-  return a;
+  if (!pkt) return a;
+  return txt_answer(pkt.get());
 }
 
 TxtAnswer parse_txt_response(const unsigned char* wire, size_t size) {
@@ -305,11 +300,20 @@ void update_txt(const Server& server, const std::string& zone, const TxtChange& 
   ldns_status s = ldns_update_pkt_tsig_add(pkt.get(), r.get());
   if (s != LDNS_STATUS_OK || !ldns_pkt_tsig(pkt.get()))
     fail(ErrorKind::config, what + ": cannot sign it: " + status_text(s));
+  // ldns_send, not ldns_resolver_send_pkt: the latter drops the answer
+  // when its TSIG does not verify, and with it the rcode that says why.
   ldns_pkt* raw = nullptr;
-  s = ldns_resolver_send_pkt(&raw, r.get(), pkt.get());
+  s = ldns_send(&raw, r.get(), pkt.get());
   PktPtr reply(raw);
-  if (reply && ldns_pkt_get_rcode(reply.get()) != LDNS_RCODE_NOERROR)
-    fail(ErrorKind::temporary, what + " refused: " + rcode_text(ldns_pkt_get_rcode(reply.get())));
+  if (reply && ldns_pkt_get_rcode(reply.get()) != LDNS_RCODE_NOERROR) {
+    ldns_pkt_rcode rcode = ldns_pkt_get_rcode(reply.get());
+    // RFC 8945 §5.3.2: a key the server does not know or a bad MAC is
+    // answered NOTAUTH, unsigned.
+    fail(ErrorKind::temporary, what + " refused: " + rcode_text(rcode) +
+                                   (rcode == LDNS_RCODE_NOTAUTH
+                                        ? " (the server does not accept this TSIG key: check dns-update-key)"
+                                        : ""));
+  }
   // ldns_send verifies the answer's TSIG (RFC 8945 §5.3) and says
   // LDNS_STATUS_CRYPTO_TSIG_BOGUS when it does not check out.
   if (s != LDNS_STATUS_OK || !reply) fail(ErrorKind::temporary, what + " failed: " + status_text(s));

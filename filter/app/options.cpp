@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "db/config_options.h"
 #include "filter/dkim/error.h"
 
 namespace po = boost::program_options;
@@ -33,6 +34,15 @@ po::options_description shared_options() {
       "expire", po::value<long long>(), "add x= this many seconds after t= (default: no x=)")(
       "canon", po::value<std::string>(),
       "with --key: header/body canonicalization (default relaxed/relaxed)");
+  return d;
+}
+
+// What the file may hold: the options above, and dkim-filter-admin's
+// lifecycle options, accepted and ignored (one file serves every binary).
+po::options_description config_file_options() {
+  po::options_description d = shared_options();
+  for (std::string_view name : config::kAdminOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>(), "");
   return d;
 }
 
@@ -88,7 +98,7 @@ void read_config_file(const std::string& path, bool must_exist, po::variables_ma
     throw Error(ErrorKind::config, "config: cannot read " + path);
   }
   try {
-    po::store(po::parse_config_file(in, shared_options()), vm);
+    po::store(po::parse_config_file(in, config_file_options()), vm);
   } catch (const po::error& e) {
     throw Error(ErrorKind::config, "config: " + path + ": " + e.what());
   }
