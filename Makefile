@@ -16,13 +16,14 @@ test:
 demo:
 	bash scripts/demo
 
-# bench/run is Python; the two others are bash.
+# bench/run is Python; the others are bash.
 bench: build
 	scripts/install-deps test
 	bench/run --build build
 	bench/db_scale --build build
 	bench/callgrind --build build
 	bench/body_hash --build build
+	bench/many_headers --build build
 
 # The whole Postfix mail path (private instances on loopback, CPU from
 # cgroups): no signing, the pipe filter, the milter, OpenDKIM's milter.

@@ -41,6 +41,9 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   std::cout << "user: " << (d.user.empty() ? user : d.user) << "\n"
             << "from domain: " << (d.from_domain.empty() ? "-" : d.from_domain) << "\n"
             << "decision: " << (d.sign ? "sign" : "not signed") << " (" << d.reason << ")\n";
+  for (const auto& bad : d.bad_selectors)
+    std::cout << "skipped selector: " << json_string(bad)
+              << " (not a valid selector, RFC 6376 section 3.1)\n";
   // The user's selector names a slot; its active key signs under its own
   // selector (dkim-filter-admin(8) "KEY LIFECYCLE").
   for (const auto& k : d.keys) {

@@ -40,6 +40,11 @@ class DatabasePlanner : public Planner {
     policy::Decision d = policy::decide(make_request(o_, headers), *store_);
     log.set("user", d.user);
     log.set("domain", d.from_domain);
+    // Skipped selectors are logged as stored; LogLine quotes and escapes
+    // them, so a line break in a hostile row cannot forge a log line either.
+    std::string bad;
+    for (const auto& s : d.bad_selectors) bad += (bad.empty() ? "" : ",") + s;
+    if (!bad.empty()) log.set("bad_selector", bad);
     Plan p;
     p.reason = d.reason;
     if (!d.sign) return p;
