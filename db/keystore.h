@@ -69,8 +69,9 @@ class KeyStore : public policy::Directory {
   bool has_key(std::string_view domain, std::string_view selector) override;
   /// Whether a key, in any state, is stored under this selector.
   bool has_selector(std::string_view domain, std::string_view selector);
-  /// EXPLAIN QUERY PLAN of find_signing_key, has_key, user_by_login, user_by_ip, in
-  /// that order: proof that each is an indexed search, not a scan.
+  /// EXPLAIN QUERY PLAN of find_signing_key (which has_key shares),
+  /// user_by_login, user_by_ip, in that order: proof that each is an
+  /// indexed search, not a scan.
   std::vector<std::string> lookup_query_plans();
 
   // ---- administration (writer only) ------------------------------------

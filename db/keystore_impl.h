@@ -14,7 +14,7 @@ struct KeyStore::Impl {
   SqlitePtr db;  // declared first: statements below are finalised before it closes
   bool writer = false;
   int version = 0;
-  std::optional<Statement> find_key, find_signing_key, has_key, user_by_login, user_by_ip;
+  std::optional<Statement> find_key, find_signing_key, user_by_login, user_by_ip;
 
   /// Prepares on first use: the filter pays only for the queries it runs.
   Statement& stmt(std::optional<Statement>& slot, std::string_view sql) {

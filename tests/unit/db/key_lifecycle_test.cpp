@@ -137,9 +137,11 @@ TEST_F(KeyLifecycleTest, MigrationMakesEveryOldKeyItsSlotsActiveKey) {
   }
   auto store = KeyStore::open_writer(path_);
   EXPECT_EQ(store.schema_version(), current_schema_version());
-  auto k = store.find_signing_key("example.com", "old");
+  auto signing = store.find_signing_key("example.com", "old");
+  ASSERT_TRUE(signing);
+  EXPECT_EQ(signing->selector, "old");
+  auto k = store.find_key("example.com", "old");
   ASSERT_TRUE(k);
-  EXPECT_EQ(k->selector, "old");
   EXPECT_EQ(k->slot, "old");
   EXPECT_EQ(k->state, KeyState::active);
   EXPECT_EQ(k->activated, 77);
