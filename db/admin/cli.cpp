@@ -21,6 +21,8 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
                    std::vector<std::string>& positional, Context& ctx) {
   options.add_options()("db", po::value<std::string>(),
                         "key database (default $DKIM_FILTER_DB or /var/lib/dkim-filter/dkim.db)")(
+      "config", po::value<std::string>(),
+      "configuration file (default /etc/dkim-filter/dkim-filter.conf when present)")(
       "help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>());
@@ -41,7 +43,14 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
   } catch (const po::error& e) {
     throw Error(ErrorKind::usage, spec.name + ": " + e.what());
   }
-  if (vm.count("db")) ctx.db_path = vm["db"].as<std::string>();
+  if (vm.count("config")) {
+    ctx.config = read_admin_config(vm["config"].as<std::string>(), true);
+    if (!ctx.db_given && !ctx.config.db.empty()) ctx.db_path = ctx.config.db;
+  }
+  if (vm.count("db")) {
+    ctx.db_path = vm["db"].as<std::string>();
+    ctx.db_given = true;
+  }
   if (vm.count("positional")) positional = vm["positional"].as<std::vector<std::string>>();
   if (positional.size() < spec.required || positional.size() > spec.positional.size()) {
     std::string expected;

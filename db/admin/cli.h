@@ -17,6 +17,7 @@ namespace po = boost::program_options;
 /// Settings common to every command (passed down, never global).
 struct Context {
   std::string db_path;
+  bool db_given = false;  ///< --db was on the command line (it wins over the file's db)
   AdminConfig config;  ///< the configuration file's values (defaults when there is none)
 };
 

@@ -80,6 +80,7 @@ int run(int argc, char** argv) {
   ctx.config = vm.count("config") ? dkim::admin::read_admin_config(vm["config"].as<std::string>(), true)
                                   : dkim::admin::read_admin_config(dkim::admin::kDefaultConfigFile, false);
   // --db, then the file's db, then $DKIM_FILTER_DB or the default.
+  ctx.db_given = vm.count("db") > 0;
   ctx.db_path = vm.count("db")           ? vm["db"].as<std::string>()
                 : !ctx.config.db.empty() ? ctx.config.db
                                          : dkim::db::default_db_path();
