@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "db/admin/cli.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cstdio>
 #include <ctime>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
+#include "filter/crypto/key.h"
 #include "filter/dkim/error.h"
+#include "filter/mail/fd_io.h"
 
 namespace dkim::admin {
 
@@ -93,17 +97,30 @@ std::string iso_time(long long unix_time) {
 }
 
 std::string read_input(const std::string& file) {
-  std::string data;
-  if (file == "-") {
-    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(ErrorKind::usage, "cannot read " + file);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    data = ss.str();
+  int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorKind::usage, "cannot read " + file + ": " + std::strerror(errno));
+  // One buffer of the limit plus one byte, read in place: endless input
+  // (/dev/zero, a pipe that never closes its end after 1 MiB) stops at the
+  // limit, and no reallocation leaves a stray copy of key text behind.
+  std::string data(kMaxInput + 1, '\0');
+  std::size_t used = 0;
+  try {
+    while (used < data.size()) {
+      std::size_t n = mail::read_some(fd, data.data() + used, data.size() - used);
+      if (n == 0) break;
+      used += n;
+    }
+  } catch (const Error&) {
+    if (fd != 0) ::close(fd);
+    crypto::cleanse(data);
+    throw Error(ErrorKind::usage, "cannot read " + file);
   }
-  if (data.size() > kMaxInput) throw Error(ErrorKind::data, "input too large to be a private key");
+  if (fd != 0) ::close(fd);
+  if (used > kMaxInput) {
+    crypto::cleanse(data);
+    throw Error(ErrorKind::data, "input too large to be a private key (more than 1 MiB)");
+  }
+  data.resize(used);  // shrinking keeps the buffer: the caller cleanses it
   return data;
 }
 

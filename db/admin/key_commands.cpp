@@ -12,6 +12,7 @@
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "filter/dkim/error.h"
+#include "filter/mail/fd_io.h"
 
 namespace dkim::admin {
 namespace {
@@ -107,7 +108,7 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
   }
   std::optional<crypto::PrivateKey> key;
   try {
-    key.emplace(crypto::PrivateKey::from_pem(pem));
+    key.emplace(crypto::PrivateKey::from_pem(pem, /*thorough=*/true));
   } catch (const Error& e) {
     crypto::cleanse(pem);
     throw Error(ErrorKind::data, std::string("key import: ") + e.what());
@@ -153,7 +154,7 @@ db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const 
   auto key = store.find_key(domain, selector);
   if (!key)
     throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-  return *key;
+  return std::move(*key);  // a copy would leave the PEM in the optional, uncleansed
 }
 
 int key_export(Context& ctx, const std::vector<std::string>& args) {
@@ -170,7 +171,14 @@ int key_export(Context& ctx, const std::vector<std::string>& args) {
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   auto store = open_store(ctx);
   auto key = require_key(store, db::normalize_domain(pos[0]), db::normalize_selector(pos[1]));
-  std::cout << key.private_pem << std::flush;
+  // Straight to the descriptor: std::cout's buffer would keep a copy.
+  std::cout << std::flush;
+  try {
+    mail::write_all(1, key.private_pem);
+  } catch (...) {
+    crypto::cleanse(key.private_pem);
+    throw;
+  }
   crypto::cleanse(key.private_pem);
   return 0;
 }
