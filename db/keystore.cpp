@@ -25,7 +25,7 @@ constexpr std::string_view kDefaultPath = "/var/lib/dkim-filter/dkim.db";
 // The filter's per-message queries; each is one primary-key search
 // (lookup_query_plans() lets a test prove it).
 const std::string kFindKeySql =
-    "SELECT type, bits, private_pem, canon, created FROM keys WHERE domain = ?1 AND selector = ?2";
+    "SELECT type, bits, private_pem, canon, created, public_key FROM keys WHERE domain = ?1 AND selector = ?2";
 const std::string kHasKeySql = "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2";
 const std::string kUserByLoginSql =
     "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1 AND kind IN ('login', 'domain')";
@@ -153,6 +153,28 @@ void use_rollback_journal(sqlite3* db, const std::string& path) {
     for (const char* suffix : {"-wal", "-shm"}) ::unlink((path + suffix).c_str());
 }
 
+// Migration 2's data step: the p= value of every existing key, derived
+// from its private key. A row whose private key does not load keeps ''
+// (the filter refuses it as unusable, as it would have before); the
+// migration itself does not fail for it, so the other keys stay usable.
+void fill_public_keys(sqlite3* db) {
+  Statement select(db, "SELECT domain, selector, private_pem FROM keys WHERE public_key = ''");
+  Statement update(db, "UPDATE keys SET public_key = ?3 WHERE domain = ?1 AND selector = ?2");
+  std::vector<std::pair<std::string, std::string>> names;
+  std::vector<std::string> values;
+  while (select.step()) {
+    std::string pem = select.text(2);
+    try {
+      values.push_back(crypto::PrivateKey::from_pem(pem).public_key().dns_value());
+      names.emplace_back(select.text(0), select.text(1));
+    } catch (const Error&) {
+    }
+    crypto::cleanse(pem);
+  }
+  select.reset();
+  for (size_t i = 0; i < names.size(); ++i) update.bind(1, names[i].first).bind(2, names[i].second).bind(3, values[i]).run();
+}
+
 void migrate(sqlite3* db, const std::string& path) {
   exec(db, "BEGIN IMMEDIATE");
   try {
@@ -163,6 +185,7 @@ void migrate(sqlite3* db, const std::string& path) {
     for (const auto& m : migrations()) {
       if (m.version <= version) continue;
       exec(db, std::string(m.sql));
+      if (m.version == 2) fill_public_keys(db);
       exec(db, "PRAGMA user_version = " + std::to_string(m.version));
     }
     exec(db, "COMMIT");
@@ -268,6 +291,7 @@ std::optional<KeyRecord> KeyStore::find_key(std::string_view domain, std::string
     key->private_pem = st.text(2);
     key->canon = st.text(3);
     key->created = st.integer(4);
+    key->public_key = st.text(5);
   }
   st.reset();
   return key;

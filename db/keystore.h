@@ -22,6 +22,9 @@ struct KeyRecord {
   crypto::KeyType type = crypto::KeyType::rsa;
   int bits = 0;
   std::string private_pem;  ///< empty in listings (never shown, never logged)
+  /// The p= value of the DNS record (base64 SubjectPublicKeyInfo for RSA,
+  /// raw key for Ed25519): what verifiers check signatures against.
+  std::string public_key;
   std::string canon = "relaxed/relaxed";
   long long created = 0;  ///< unix time
 };

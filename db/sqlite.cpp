@@ -82,12 +82,15 @@ namespace {
 // SQLITE_BUSY_RECOVERY. Those pass once the writer is done, so they are
 // retried for a while instead of deferring the message. With a rollback
 // journal a writer's commit shows as SQLITE_BUSY, which the busy timeout
-// already waits out; a hot journal (SQLITE_READONLY_ROLLBACK) is not
-// retried: only a writer can roll it back.
+// already waits out. SQLITE_READONLY_ROLLBACK (a hot journal, which only a
+// writer can roll back) is retried too: SQLite assumes a journal it sees
+// but cannot open is hot (pager.c hasHotJournal, "might be a false
+// positive"), which a journal deleted by a committing writer can cause; a
+// real one is still there after the retries and reported as such.
 bool transient_for_reader(sqlite3* db, int rc) {
   if (!sqlite3_db_readonly(db, "main")) return false;
   int ext = sqlite3_extended_errcode(db);
-  return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT ||
+  return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT || ext == SQLITE_READONLY_ROLLBACK ||
          ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY || ext == SQLITE_BUSY_SNAPSHOT ||
          rc == SQLITE_READONLY;
 }

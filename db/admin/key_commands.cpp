@@ -27,6 +27,7 @@ void store_key(Context& ctx, db::KeyRecord record, const crypto::PrivateKey& key
   record.type = key.type();
   record.bits = key.bits();
   record.private_pem = key.to_pem();
+  record.public_key = key.public_key().dns_value();
   auto store = open_store(ctx);
   store.transaction([&] { store.add_key(record); });
   crypto::cleanse(record.private_pem);

@@ -17,9 +17,11 @@ crypto::PublicKey stored_public_key(Context& ctx, const std::string& domain, con
   auto key = store.find_key(domain, selector);
   if (!key)
     throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-  auto pk = crypto::PrivateKey::from_pem(key->private_pem);
-  crypto::cleanse(key->private_pem);
-  return pk.public_key();
+  crypto::cleanse(key->private_pem);  // the stored public key is what is published
+  if (key->public_key.empty())
+    throw Error(ErrorKind::data, "keystore: key " + selector + " of domain " + domain +
+                                     " has no stored public key (its private key does not load)");
+  return crypto::PublicKey::from_dns_value(key->type, key->public_key);
 }
 
 constexpr const char* kCheckCodes =

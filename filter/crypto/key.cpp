@@ -211,6 +211,34 @@ EvpPkeyPtr fast_decode(std::string_view pem) {
   return key;
 }
 
+// An RSA public key from a SubjectPublicKeyInfo through EVP_PKEY_fromdata,
+// like rsa_from_pkcs1: d2i_PUBKEY's decoder search costs millions of
+// instructions, more than the verification it serves.
+EvpPkeyPtr rsa_from_spki(std::string_view der) {
+  auto numbers = read_rsa_spki(der);
+  if (!numbers) return nullptr;
+  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  std::unique_ptr<BIGNUM, BnFree> n, e;
+  for (auto* v : {&numbers->n, &numbers->e})
+    if (static_cast<unsigned char>((*v)[0]) & 0x80) return nullptr;  // negative
+  n.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(numbers->n.data()),
+                    static_cast<int>(numbers->n.size()), nullptr));
+  e.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(numbers->e.data()),
+                    static_cast<int>(numbers->e.size()), nullptr));
+  if (!bld || !n || !e || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1)
+    return nullptr;
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return EvpPkeyPtr(raw);
+}
+
 }  // namespace
 
 void initialize() {
@@ -275,7 +303,8 @@ PublicKey PublicKey::from_dns_value(KeyType type, std::string_view p_base64) {
     if (der->size() != 32) fail(ErrorKind::config, "ed25519 public key must be 32 bytes");
     pkey.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, p, 32));
   } else {
-    pkey.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(der->size())));
+    pkey = rsa_from_spki(*der);
+    if (!pkey) pkey.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(der->size())));
     if (!pkey) {  // some records publish the bare PKCS#1 RSAPublicKey
       p = reinterpret_cast<const unsigned char*>(der->data());
       pkey.reset(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, static_cast<long>(der->size())));
@@ -387,6 +416,13 @@ PublicKey PrivateKey::public_key() const {
   // sharing it avoids an export/decode round trip on every message.
   EVP_PKEY_up_ref(impl_->pkey.get());
   return PublicKey(type_, std::make_unique<PublicKey::Impl>(PublicKey::Impl{EvpPkeyPtr(impl_->pkey.get())}));
+}
+
+bool PrivateKey::matches(const PublicKey& key) const {
+  // EVP_PKEY_eq(3) compares the public components only.
+  bool same = type_ == key.type() && EVP_PKEY_eq(impl_->pkey.get(), key.impl_->pkey.get()) == 1;
+  ERR_clear_error();
+  return same;
 }
 
 std::string PrivateKey::to_pem() const {

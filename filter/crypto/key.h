@@ -67,6 +67,9 @@ class PrivateKey {
   /// over the 32 digest bytes ("ed25519-sha256", RFC 8463 §3).
   std::string sign_digest(const Sha256Digest& digest) const;
   PublicKey public_key() const;
+  /// True when `key` is this key's public half (same type and numbers): a
+  /// damaged private key derives a different, self-consistent public key.
+  bool matches(const PublicKey& key) const;
   /// Unencrypted PKCS#8 PEM, for storage.
   std::string to_pem() const;
 
