@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/names.h"  // escape_text, for showing what DNS returned
 #include "filter/crypto/key.h"
 
 namespace dkim::db {
@@ -40,10 +41,6 @@ enum class RecordStatus {
 int record_exit_code(RecordStatus status);
 /// Its one- or two-word name in `key check`'s output ("matches", ...).
 std::string_view record_status_words(RecordStatus status);
-
-/// Non-printable bytes (controls, DEL, 8-bit) as \xNN and backslash as
-/// \\, so that text from DNS prints as one inert line.
-std::string escape_text(std::string_view text);
 
 struct RecordCheck {
   RecordStatus status = RecordStatus::no_record;

@@ -58,4 +58,10 @@ UserName parse_user_name(std::string_view text);
 /// `domain` itself included, never a bare top-level label.
 std::vector<std::string> domain_and_parents(std::string_view domain);
 
+/// Text from DNS or from database rows, for one line of output:
+/// non-printable bytes (controls, DEL, 8-bit) as \xNN and backslash as
+/// \\, so nothing in it can start a new line, move the cursor or pass for
+/// a separator.
+std::string escape_text(std::string_view text);
+
 }  // namespace dkim::db

@@ -145,9 +145,12 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
     std::cout << "]\n";
     return 0;
   }
+  // One line per key and one field per tab, whatever a row holds (rows
+  // written by other tools than this one are not validated).
   for (const auto& k : keys)
-    std::cout << k.domain << "\t" << k.selector << "\t" << crypto::key_type_name(k.type) << "\t" << k.bits
-              << "\t" << k.canon << "\t" << iso_time(k.created) << "\n";
+    std::cout << db::escape_text(k.domain) << "\t" << db::escape_text(k.selector) << "\t"
+              << crypto::key_type_name(k.type) << "\t" << k.bits << "\t" << db::escape_text(k.canon) << "\t"
+              << iso_time(k.created) << "\n";
   return 0;
 }
 
