@@ -87,8 +87,9 @@ OneCheck check_one(const std::string& record, const crypto::PublicKey& expected)
     return {{RecordStatus::malformed, "v= must be the first tag and equal DKIM1"}};
   if (!t.count("p")) return {{RecordStatus::malformed, "record has no p= tag"}, t.count("v") > 0};
   if (!applies_to_email(t))
-    return {{RecordStatus::not_for_email,
-             "record has s=" + t["s"] + ", which excludes email (RFC 6376 section 3.6.1: verifiers ignore it)"}};
+    return {
+        {RecordStatus::not_for_email,
+         "record has s=" + t["s"] + ", which excludes email (RFC 6376 section 3.6.1: verifiers ignore it)"}};
   std::string k = t.count("k") ? t["k"] : "rsa";
   if (k != "rsa" && k != "ed25519") return {{RecordStatus::malformed, "unknown key type k=" + k}, true};
   if (t.count("h") && t["h"].find("sha256") == std::string::npos)
@@ -172,7 +173,8 @@ RecordCheck check_records(const std::vector<std::string>& txt_records, const cry
                                          "may use any of them (RFC 6376 section 3.6.2.2); remove all but the "
                                          "one with the stored key"};
   if (match) return *match;
-  if (distinct.size() > 1) best->detail += " (" + std::to_string(distinct.size()) + " TXT records at this name)";
+  if (distinct.size() > 1)
+    best->detail += " (" + std::to_string(distinct.size()) + " TXT records at this name)";
   return *best;
 }
 

@@ -25,7 +25,8 @@ constexpr std::string_view kDefaultPath = "/var/lib/dkim-filter/dkim.db";
 // The filter's per-message queries; each is one primary-key search
 // (lookup_query_plans() lets a test prove it).
 const std::string kFindKeySql =
-    "SELECT type, bits, private_pem, canon, created, public_key FROM keys WHERE domain = ?1 AND selector = ?2";
+    "SELECT type, bits, private_pem, canon, created, public_key FROM keys WHERE domain = ?1 AND selector = "
+    "?2";
 const std::string kHasKeySql = "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2";
 const std::string kUserByLoginSql =
     "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1 AND kind IN ('login', 'domain')";
@@ -94,8 +95,7 @@ void check_private(const std::string& path, const struct stat& db_st) {
       fail(ErrorKind::config, side + " is a symbolic link; remove it (SQLite side files are never links)");
     if (st.st_mode & 007) add(side, "(mode " + mode_text(st.st_mode) + ")");
   }
-  if (!bad.empty())
-    fail(ErrorKind::config, "accessible by others: " + bad + "; run chmod o-rwx" + names);
+  if (!bad.empty()) fail(ErrorKind::config, "accessible by others: " + bad + "; run chmod o-rwx" + names);
 }
 
 // The first read tells a file that is not a database, and a hot journal
@@ -172,7 +172,8 @@ void fill_public_keys(sqlite3* db) {
     crypto::cleanse(pem);
   }
   select.reset();
-  for (size_t i = 0; i < names.size(); ++i) update.bind(1, names[i].first).bind(2, names[i].second).bind(3, values[i]).run();
+  for (size_t i = 0; i < names.size(); ++i)
+    update.bind(1, names[i].first).bind(2, names[i].second).bind(3, values[i]).run();
 }
 
 void migrate(sqlite3* db, const std::string& path) {

@@ -90,9 +90,9 @@ namespace {
 bool transient_for_reader(sqlite3* db, int rc) {
   if (!sqlite3_db_readonly(db, "main")) return false;
   int ext = sqlite3_extended_errcode(db);
-  return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT || ext == SQLITE_READONLY_ROLLBACK ||
-         ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY || ext == SQLITE_BUSY_SNAPSHOT ||
-         rc == SQLITE_READONLY;
+  return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT ||
+         ext == SQLITE_READONLY_ROLLBACK || ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY ||
+         ext == SQLITE_BUSY_SNAPSHOT || rc == SQLITE_READONLY;
 }
 
 // Runs `attempt` (a prepare or a step) until it stops failing with one of

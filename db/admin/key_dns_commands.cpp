@@ -97,8 +97,8 @@ int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
       break;
   }
   // The detail quotes DNS data, which may hold any byte: print it inert.
-  std::cout << name << ": " << db::record_status_words(result.status) << ": " << db::escape_text(result.detail)
-            << "\n";
+  std::cout << name << ": " << db::record_status_words(result.status) << ": "
+            << db::escape_text(result.detail) << "\n";
   return db::record_exit_code(result.status);
 }
 

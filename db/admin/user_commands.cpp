@@ -39,9 +39,9 @@ std::string describe(const policy::UserRecord& u) {
   // tools than this one are not validated).
   std::string sels;
   for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
-  return db::escape_text(u.name) + " (" + kind + ", domain " + (u.domain.empty() ? "-" : db::escape_text(u.domain)) +
-         ", selectors " + (sels.empty() ? "-" : sels) + (u.any_domain ? ", any domain" : "") +
-         (u.reauthenticating ? ", re-authenticating" : "") + ")";
+  return db::escape_text(u.name) + " (" + kind + ", domain " +
+         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + (sels.empty() ? "-" : sels) +
+         (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
 }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {

@@ -173,7 +173,8 @@ class Run {
       // recipients as a broken signature: check it as a verifier would,
       // with the public key as published (RFC 6376 §6.1.3).
       if (!verify_signature_field(field, headers_.fields, bh, s.published))
-        throw Error(ErrorKind::internal, "self-check: signature does not verify with the published public key");
+        throw Error(ErrorKind::internal,
+                    "self-check: signature does not verify with the published public key");
       fields += field;
       algorithms += (algorithms.empty() ? "" : ",") + std::string(crypto::algorithm_name(s.key.type()));
       selectors += (selectors.empty() ? "" : ",") + s.options.selector;

@@ -78,10 +78,11 @@ void check_rsa_exponent(EVP_PKEY* pkey) {
   BnPtr limit(BN_new());
   if (!limit || BN_set_word(limit.get(), 65536) != 1) fail(ErrorKind::temporary, "out of memory");
   if (BN_cmp(e.get(), limit.get()) <= 0 || BN_num_bits(e.get()) > 256)
-    fail(ErrorKind::config, "RSA public exponent " + std::string(BN_num_bits(e.get()) <= 64 ? "" : "of ") +
-                                (BN_num_bits(e.get()) <= 64 ? std::to_string(BN_get_word(e.get()))
-                                                            : std::to_string(BN_num_bits(e.get())) + " bits") +
-                                " refused: it must be odd and between 2^16 and 2^256 (NIST SP 800-89)");
+    fail(ErrorKind::config,
+         "RSA public exponent " + std::string(BN_num_bits(e.get()) <= 64 ? "" : "of ") +
+             (BN_num_bits(e.get()) <= 64 ? std::to_string(BN_get_word(e.get()))
+                                         : std::to_string(BN_num_bits(e.get())) + " bits") +
+             " refused: it must be odd and between 2^16 and 2^256 (NIST SP 800-89)");
 }
 
 // The CRT numbers a signature is computed from must be those of the key

@@ -49,6 +49,9 @@ sqlite3 "$DB" "UPDATE keys SET private_pem = '$bad_pem' || char(10) WHERE select
 filter 75 no "damaged ed25519 seed"
 grep -q 'does not match the stored public key' "$work/ferr" || fail "damaged seed: reason not logged: $(cat "$work/ferr")"
 filter 0 no "damaged ed25519 seed, --on-error pass" --on-error pass
+# `key dns` prints the stored public key, not one derived from the damage.
+ok "key dns with a damaged seed" "$ADMIN" key dns example.com ed
+grep -qF "p=$p_dns\"" "$work/out" || fail "key dns: not the stored public key: $(cat "$work/out")"
 
 # ---- migration 0002 on a version-1 database -------------------------------
 v1=$work/v1.db

@@ -65,8 +65,7 @@ TEST_F(DnsRecordTest, ChecksRecords) {
 TEST_F(DnsRecordTest, AnotherDkimRecordBesideTheMatchIsAmbiguous) {
   auto pub = rsa().public_key();
   std::string good = dns_record_value(pub);
-  std::string other =
-      dns_record_value(crypto::PrivateKey::generate(crypto::KeyType::rsa, 1024).public_key());
+  std::string other = dns_record_value(crypto::PrivateKey::generate(crypto::KeyType::rsa, 1024).public_key());
   auto r = check_records({good, other}, pub);
   EXPECT_EQ(r.status, RecordStatus::ambiguous);
   EXPECT_EQ(record_exit_code(r.status), 1);

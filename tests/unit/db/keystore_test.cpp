@@ -108,8 +108,9 @@ TEST_F(KeyStoreTest, WriterConvertsWalDatabaseAndRemovesSideFiles) {
     int persist = 1;  // what earlier versions did: -wal and -shm stay after close
     sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     exec(db, "PRAGMA journal_mode = WAL");
-    exec(db, "INSERT INTO keys (domain, selector, type, bits, private_pem, created) "
-             "VALUES ('example.com', 's1', 'rsa', 2048, 'PEM', 0)");
+    exec(db,
+         "INSERT INTO keys (domain, selector, type, bits, private_pem, created) "
+         "VALUES ('example.com', 's1', 'rsa', 2048, 'PEM', 0)");
   }
   ASSERT_TRUE(fs::exists(path_ + "-wal"));
   ASSERT_TRUE(fs::exists(path_ + "-shm"));
@@ -170,10 +171,11 @@ TEST_F(KeyStoreTest, HotJournalIsTemporaryForReaderAndRolledBackByWriter) {
     sqlite3* db = nullptr;
     sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
     // A one-page cache makes the transaction spill to the database file.
-    sqlite3_exec(db,
-                 "PRAGMA cache_size = 1; BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                 "WHERE i < 3000) INSERT INTO users (name, kind, created) SELECT 'u' || i, 'login', 0 FROM n;",
-                 nullptr, nullptr, nullptr);
+    sqlite3_exec(
+        db,
+        "PRAGMA cache_size = 1; BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        "WHERE i < 3000) INSERT INTO users (name, kind, created) SELECT 'u' || i, 'login', 0 FROM n;",
+        nullptr, nullptr, nullptr);
     ::_exit(0);  // no COMMIT, no close: as if killed
   }
   int status = 0;
