@@ -6,7 +6,8 @@
 # root's own sqlite3 `.backup` and `PRAGMA quick_check`, which delete -wal and
 # -shm of a WAL database when they close it. A side file others can read is
 # refused with advice naming it; a WAL database is converted by any admin
-# command; the admin leaves no side file behind.
+# command; the admin leaves no side file behind; a symbolic link as --db
+# is refused by name.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 FILTER="$DKIM_BUILD/dkim-filter"
@@ -59,6 +60,17 @@ for suffix in -journal -wal -shm; do
   rm -f "$DB$suffix"
 done
 sign "side files gone"
+
+# A symbolic link as --db: refused by name (SQLite opens with
+# SQLITE_OPEN_NOFOLLOW and would only say "unable to open database file").
+ln -s "$DB" "$work/link.db"
+rc=0
+"$FILTER" --stdout --log stderr --db "$work/link.db" -f alice@example.com -u alice@example.com \
+  < "$work/msg.eml" > "$work/out" 2> "$work/err" || rc=$?
+((rc != 0)) || fail "symbolic link as --db: filter exit 0"
+grep -qF "$work/link.db is a symbolic link to $DB" "$work/err" || fail "symbolic link: not named: $(cat "$work/err")"
+refused 78 "admin with a symbolic link as --db" "$ADMIN" --db "$work/link.db" key list
+expect_in "$work/err" "is a symbolic link" "admin with a symbolic link as --db"
 
 # A database left in WAL mode by an earlier version (its -wal and -shm kept
 # after close): any admin command converts it, and the files go.
