@@ -253,6 +253,36 @@ TEST_F(KeyStoreTest, MigratesFromVersionZero) {
   EXPECT_EQ(KeyStore::open_reader(path_).schema_version(), current_schema_version());
 }
 
+// Schema 2 adds the published public key; rows made under schema 1 get it
+// derived from their private key, and a row whose key does not load keeps
+// '' (the filter refuses that key) without failing the migration.
+TEST_F(KeyStoreTest, MigrationTwoFillsPublicKeysOfExistingRows) {
+  auto rsa = crypto::PrivateKey::generate(crypto::KeyType::rsa, 1024);
+  auto ed = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+              SQLITE_OK);
+    SqlitePtr raw(db);
+    exec(db, std::string(migrations().front().sql));
+    exec(db, "PRAGMA user_version = 1");
+    Statement st(
+        db,
+        "INSERT INTO keys (domain, selector, type, bits, private_pem, created) VALUES (?1, ?2, ?3, 0, "
+        "?4, 0)");
+    st.bind(1, "example.com").bind(2, "rsa").bind(3, "rsa").bind(4, rsa.to_pem()).run();
+    st.bind(1, "example.com").bind(2, "ed").bind(3, "ed25519").bind(4, ed.to_pem()).run();
+    st.bind(1, "example.com").bind(2, "bad").bind(3, "rsa").bind(4, "not a key").run();
+  }
+  ::chmod(path_.c_str(), 0640);
+  KeyStore::open_writer(path_);
+  auto reader = KeyStore::open_reader(path_);
+  EXPECT_EQ(reader.schema_version(), 2);
+  EXPECT_EQ(reader.find_key("example.com", "rsa")->public_key, rsa.public_key().dns_value());
+  EXPECT_EQ(reader.find_key("example.com", "ed")->public_key, ed.public_key().dns_value());
+  EXPECT_EQ(reader.find_key("example.com", "bad")->public_key, "");
+}
+
 TEST_F(KeyStoreTest, ReaderDoesNotWrite) {
   KeyStore::create(path_);
   auto reader = KeyStore::open_reader(path_);
