@@ -130,12 +130,13 @@ SqlitePtr open_sqlite(const std::string& path, int flags) {
 // the filter needs no side file at all and nothing an administrator's own
 // sqlite3 (.backup, PRAGMA quick_check) does to -wal/-shm can stop it. A
 // database left in WAL mode by an older version is converted here: SQLite
-// checkpoints the WAL into the file and deletes it; the -shm, which SQLite
-// keeps when the directory is not writable by the last reader, is removed
+// checkpoints the WAL into the file and deletes it; a -shm left behind
+// (earlier versions kept both with SQLITE_FCNTL_PERSIST_WAL) is removed
 // too, since no WAL connection can remain once the switch succeeded.
-// secure_delete (a per-connection setting) overwrites deleted rows with
-// zeros, in the database and so in any journal, so a deleted key does not
-// linger in free pages.
+// secure_delete (pragma.html#pragma_secure_delete, a per-connection
+// setting) overwrites deleted content with zeros in the database file, so
+// a deleted key does not linger in free pages; the journal, which holds
+// the previous page images while a write runs, is deleted at commit.
 void use_rollback_journal(sqlite3* db, const std::string& path) {
   exec(db, "PRAGMA secure_delete = ON");
   auto journal_mode = [db](const char* sql) {
