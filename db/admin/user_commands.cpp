@@ -39,11 +39,13 @@ std::string describe(const policy::UserRecord& u) {
   std::string kind = u.kind == policy::UserKind::ip       ? "ip"
                      : u.kind == policy::UserKind::domain ? "domain"
                                                           : "login";
+  // Escaped: one line per user whatever a row holds (rows written by other
+  // tools than this one are not validated).
   std::string sels;
-  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + s;
-  return u.name + " (" + kind + ", domain " + (u.domain.empty() ? "-" : u.domain) + ", selectors " +
-         (sels.empty() ? "-" : sels) + (u.any_domain ? ", any domain" : "") +
-         (u.reauthenticating ? ", re-authenticating" : "") + ")";
+  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
+  return db::escape_text(u.name) + " (" + kind + ", domain " +
+         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + (sels.empty() ? "-" : sels) +
+         (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
 }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {
