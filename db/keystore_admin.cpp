@@ -85,6 +85,7 @@ KeyRecord read_key(const Statement& st) {
   k.revoked = st.integer(10);
   k.published = st.integer(11);
   k.dns_seen = st.integer(12);
+  k.public_key = st.text(13);
   return k;
 }
 
@@ -102,16 +103,17 @@ void KeyStore::add_key(const KeyRecord& key) {
   if (key.state == KeyState::active && has_key(key.domain, slot))
     refuse("slot " + slot + " of domain " + key.domain + " already has an active key (use key rotate)");
   long long now = key.created ? key.created : static_cast<long long>(std::time(nullptr));
-  Statement st(impl_->db.get(),
-               "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, slot, state, "
-               "activated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  Statement st(
+      impl_->db.get(),
+      "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, public_key, slot, "
+      "state, activated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   st.bind(1, key.domain).bind(2, key.selector).bind(3, crypto::key_type_name(key.type));
   st.bind(4, static_cast<long long>(key.bits)).bind(5, key.private_pem).bind(6, key.canon);
-  st.bind(7, now).bind(8, slot).bind(9, key_state_name(key.state));
+  st.bind(7, now).bind(8, key.public_key).bind(9, slot).bind(10, key_state_name(key.state));
   if (key.state == KeyState::active)
-    st.bind(10, key.activated ? key.activated : now);
+    st.bind(11, key.activated ? key.activated : now);
   else
-    st.bind_null(10);
+    st.bind_null(11);
   st.run();
 }
 

@@ -31,8 +31,8 @@ policy::UserRecord read_user(const Statement& st);
 /// private key, when wanted, is selected after them.
 constexpr std::string_view kKeyColumns =
     "domain, selector, type, bits, canon, created, slot, state, activated, retired, revoked, published, "
-    "dns_seen";
-constexpr int kKeyColumnCount = 13;
+    "dns_seen, public_key";
+constexpr int kKeyColumnCount = 14;
 KeyRecord read_key(const Statement& st);
 
 std::string_view kind_text(policy::UserKind kind);

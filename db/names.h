@@ -55,4 +55,10 @@ struct UserName {
 /// Throws Error(usage) for a name that is none of the three kinds.
 UserName parse_user_name(std::string_view text);
 
+/// Text from DNS or from database rows, for one line of output:
+/// non-printable bytes (controls, DEL, 8-bit) as \xNN and backslash as
+/// \\, so nothing in it can start a new line, move the cursor or pass for
+/// a separator.
+std::string escape_text(std::string_view text);
+
 }  // namespace dkim::db

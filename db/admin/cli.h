@@ -18,7 +18,7 @@ namespace po = boost::program_options;
 struct Context {
   std::string db_path;
   bool db_given = false;  ///< --db was on the command line (it wins over the file's db)
-  AdminConfig config;  ///< the configuration file's values (defaults when there is none)
+  AdminConfig config;     ///< the configuration file's values (defaults when there is none)
 };
 
 /// How a command is called, for --help and for argument checks.

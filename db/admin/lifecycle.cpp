@@ -155,6 +155,7 @@ db::KeyRecord rotate(Lifecycle& lc, const RotateRequest& r) {
   key.canon = !r.canon.empty() ? r.canon : current ? current->canon : "relaxed/relaxed";
   key.created = lc.now;
   key.private_pem = pk.to_pem();
+  key.public_key = pk.public_key().dns_value();  // as published; the filter verifies against it
   in_transaction(lc, [&] {
     lc.store.add_key(key);
     note(lc, "rotate: pending key " + key_text(key) + " for slot " + r.slot + " of " + r.domain);

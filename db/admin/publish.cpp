@@ -44,13 +44,21 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+namespace {
+// The public key as stored beside the private key (what the filter checks
+// every signature against), for a key of schema 2 or later.
+crypto::PublicKey stored_public_key(const db::KeyRecord& key) {
+  if (key.public_key.empty())
+    throw Error(ErrorKind::data, "keystore: key " + key.selector + "._domainkey." + key.domain +
+                                     " has no stored public key (run dkim-filter-admin init)");
+  return crypto::PublicKey::from_dns_value(key.type, key.public_key);
+}
+}  // namespace
+
 std::string record_value(const db::KeyRecord& key) {
   if (key.state == db::KeyState::revoked)
     return "v=DKIM1; k=" + std::string(crypto::key_type_name(key.type)) + "; p=";
-  std::string pem = key.private_pem;
-  auto pk = crypto::PrivateKey::from_pem(pem);
-  crypto::cleanse(pem);
-  return db::dns_record_value(pk.public_key());
+  return db::dns_record_value(stored_public_key(key));
 }
 
 std::string record_name(const AdminConfig& config, const db::KeyRecord& key) {
@@ -105,11 +113,7 @@ std::vector<ServedCheck> check_served(const std::string& name, const db::KeyReco
                                       const dns::QueryOptions& options) {
   std::vector<ServedCheck> out;
   std::optional<crypto::PublicKey> expected;
-  if (key.state != db::KeyState::revoked) {
-    std::string pem = key.private_pem;
-    expected = crypto::PrivateKey::from_pem(pem).public_key();
-    crypto::cleanse(pem);
-  }
+  if (key.state != db::KeyState::revoked) expected = stored_public_key(key);
   for (const auto& server : servers) {
     ServedCheck c;
     auto answer = dns::query_txt(name, server, options);

@@ -18,7 +18,7 @@ namespace dns = db::dns;
 /// The TXT value a key in its state publishes: the key record (RFC 6376
 /// §3.6.1), or for a revoked key the same with an empty p= ("this public
 /// key has been revoked").
-std::string record_value(const db::KeyRecord& key_with_pem);
+std::string record_value(const db::KeyRecord& key);
 
 /// DNS-supplied text made safe for a terminal and a log: every byte
 /// outside printable ASCII, and the backslash, as \xHH.
@@ -61,7 +61,7 @@ std::vector<dns::Server> servers_for(const std::string& name,
                                      const std::vector<std::string>& explicit_servers,
                                      const dns::QueryOptions& options);
 
-/// Asks each server for the record of `key` (with its private key): for a
+/// Asks each server for the record of `key` (its stored public key): for a
 /// pending, active or retired key it must match the key, for a revoked
 /// one it must have an empty p=.
 std::vector<ServedCheck> check_served(const std::string& name, const db::KeyRecord& key,

@@ -24,7 +24,8 @@ void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
   for (const auto& sel : user.selectors) {
     bool found = false;
     if (user.any_domain) {
-      for (const auto& k : store.list_keys()) found = found || (k.slot == sel && k.state == db::KeyState::active);
+      for (const auto& k : store.list_keys())
+        found = found || (k.slot == sel && k.state == db::KeyState::active);
     } else {
       for (const auto& d : domains) found = found || store.has_key(d, sel);
     }
@@ -39,11 +40,13 @@ std::string describe(const policy::UserRecord& u) {
   std::string kind = u.kind == policy::UserKind::ip       ? "ip"
                      : u.kind == policy::UserKind::domain ? "domain"
                                                           : "login";
+  // Escaped: one line per user whatever a row holds (rows written by other
+  // tools than this one are not validated).
   std::string sels;
-  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + s;
-  return u.name + " (" + kind + ", domain " + (u.domain.empty() ? "-" : u.domain) + ", selectors " +
-         (sels.empty() ? "-" : sels) + (u.any_domain ? ", any domain" : "") +
-         (u.reauthenticating ? ", re-authenticating" : "") + ")";
+  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
+  return db::escape_text(u.name) + " (" + kind + ", domain " +
+         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + (sels.empty() ? "-" : sels) +
+         (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
 }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {

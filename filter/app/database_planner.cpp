@@ -69,16 +69,22 @@ class DatabasePlanner : public Planner {
     try {
       auto key = crypto::PrivateKey::from_pem(record->private_pem);
       crypto::cleanse(record->private_pem);
+      if (record->public_key.empty()) throw Error(ErrorKind::config, "no public key stored with it");
+      auto published = crypto::PublicKey::from_dns_value(key.type(), record->public_key);
+      // A damaged private key (one changed byte of an Ed25519 seed) is a
+      // different, self-consistent key: only the stored public key tells.
+      if (!key.matches(published))
+        throw Error(ErrorKind::config, "the private key does not match the stored public key (damaged?)");
       SignerOptions options;
       options.domain = ref.domain;
       options.selector = record->selector;
       options.canon = *canon;
       options.timestamp = now_;
       if (o_.expire_seconds > 0) options.expiry = now_ + o_.expire_seconds;
-      return PlannedSignature{std::move(key), std::move(options)};
+      return PlannedSignature{std::move(key), std::move(options), std::move(published)};
     } catch (const Error& e) {
       crypto::cleanse(record->private_pem);
-      // DESIGN.md: "key unusable" is transient — the MTA keeps the message.
+      // A key that is unusable is transient: the MTA keeps the message.
       throw Error(ErrorKind::temporary,
                   "keystore: key " + ref.selector + "._domainkey." + ref.domain + " unusable: " + e.what());
     }

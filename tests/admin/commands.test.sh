@@ -12,7 +12,7 @@ refused 78 "command before init" "$ADMIN" key list
 [[ $(stat -c %a "$DB") == 640 ]] || fail "database mode $(stat -c %a "$DB"), expected 640 (umask 000)"
 [[ $(stat -c %a "$(dirname "$DB")") == 750 ]] || fail "database directory mode not 750"
 [[ $(sqlite3 "$DB" 'PRAGMA user_version') == 3 ]] || fail "schema version not 3"
-[[ $(sqlite3 "$DB" 'PRAGMA journal_mode') == wal ]] || fail "not in WAL mode"
+[[ $(sqlite3 "$DB" 'PRAGMA journal_mode') == delete ]] || fail "not in rollback journal (DELETE) mode"
 ok "init again" "$ADMIN" init
 expect_in "$work/out" "schema version 3" "init again"
 ok "--db option" "$ADMIN" --db "$work/other.db" init
