@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "db/admin/cli.h"
-#include "db/dns_query.h"
+#include "db/dns/client.h"
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "filter/dkim/error.h"
@@ -79,20 +79,24 @@ int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
   std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
   auto expected = stored_public_key(ctx, domain, selector);
   std::string name = db::dns_record_name(domain, selector);
-  std::string server = vm.count("nameserver") ? vm["nameserver"].as<std::string>() : "";
-  auto answer = db::query_txt(name, server, vm["timeout"].as<int>());
+  std::optional<db::dns::Server> server;
+  if (vm.count("nameserver")) server = db::dns::parse_server(vm["nameserver"].as<std::string>());
+  int timeout = vm["timeout"].as<int>();
+  if (timeout < 1 || timeout > 60)
+    throw Error(ErrorKind::usage, "key check: --timeout must be 1 to 60 seconds");
+  auto answer = db::dns::query_txt(name, server, db::dns::QueryOptions{timeout});
   db::RecordCheck result;
   switch (answer.outcome) {
-    case db::TxtAnswer::Outcome::records:
+    case db::dns::TxtAnswer::Outcome::records:
       result = db::check_records(answer.records, expected);
       break;
-    case db::TxtAnswer::Outcome::nxdomain:
+    case db::dns::TxtAnswer::Outcome::nxdomain:
       result = {db::RecordStatus::no_record, "name does not exist (NXDOMAIN)"};
       break;
-    case db::TxtAnswer::Outcome::nodata:
+    case db::dns::TxtAnswer::Outcome::nodata:
       result = {db::RecordStatus::no_record, "no TXT record at this name"};
       break;
-    case db::TxtAnswer::Outcome::error:
+    case db::dns::TxtAnswer::Outcome::error:
       result = {db::RecordStatus::dns_error, answer.error};
       break;
   }

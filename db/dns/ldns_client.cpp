@@ -3,7 +3,6 @@
 // project that includes ldns headers; they pull in OpenSSL's, which the
 // rest of db/ never includes.
 #include <arpa/inet.h>
-#include <ldns/ldns.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,6 +10,10 @@
 
 #include "db/dns/client.h"
 #include "filter/dkim/error.h"
+
+// Last: ldns's headers (through OpenSSL's) must not come before the C++
+// library's, or clang reads libstdc++'s __is_signed as its builtin.
+#include <ldns/ldns.h>
 
 namespace dkim::db::dns {
 namespace {

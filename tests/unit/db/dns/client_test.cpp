@@ -73,5 +73,13 @@ TEST(DnsAnswer, TellsNoRecordFromNoNameFromFailure) {
   EXPECT_EQ(parse(cut).outcome, TxtAnswer::Outcome::error);
 }
 
+TEST(DnsAnswer, ACutMessageNeverGivesRecords) {
+  std::string m = response(0, {{"v=DKIM1; p=abc"}});
+  for (size_t cut = 0; cut < m.size(); ++cut)
+    EXPECT_NE(parse(m.substr(0, cut)).outcome, TxtAnswer::Outcome::records) << cut;
+}
+
+TEST(DnsAnswer, ServfailIsAnError) { EXPECT_EQ(parse(response(2, {})).outcome, TxtAnswer::Outcome::error); }
+
 }  // namespace
 }  // namespace dkim::db::dns
