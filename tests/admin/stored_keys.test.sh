@@ -95,8 +95,8 @@ expect_in "$work/err" "public exponent 1 refused" "key import e=1"
 refused 65 "key import e=3" "$ADMIN" key import example.com e3 - < "$work/e3.pem"
 expect_in "$work/err" "public exponent 3 refused" "key import e=3"
 # Put in behind the admin's back: the filter refuses to load it (75, unsigned).
-sqlite3 "$DB" "INSERT INTO keys (domain, selector, type, bits, private_pem, created, public_key)
-               VALUES ('example.com', 'e1', 'rsa', 2048, '$(cat "$work/e1.pem")' || char(10), 0, 'x')"
+sqlite3 "$DB" "INSERT INTO keys (domain, selector, type, bits, private_pem, created, public_key, slot)
+               VALUES ('example.com', 'e1', 'rsa', 2048, '$(cat "$work/e1.pem")' || char(10), 0, 'x', 'e1')"
 ok "user e1" "$ADMIN" user set alice@example.com --selector e1
 filter 75 no "filter with an e=1 key"
 grep -q 'public exponent 1 refused' "$work/ferr" || fail "filter e=1: reason not logged: $(cat "$work/ferr")"

@@ -147,24 +147,5 @@ TEST_F(KeyLifecycleTest, MigrationMakesEveryOldKeyItsSlotsActiveKey) {
   EXPECT_EQ(k->activated, 77);
 }
 
-// A row written without a slot (an older writer, sqlite3 by hand) is the
-// active key of the slot of its own name, as rows before the migration.
-TEST_F(KeyLifecycleTest, ARowInsertedWithoutSlotIsItsOwnSlot) {
-  KeyStore::create(path_);
-  {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
-    const char* sql =
-        "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, public_key) "
-        "VALUES ('example.com', 'byhand', 'rsa', 2048, 'PEM', 'relaxed/relaxed', 5, 'x')";
-    ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw);
-  }
-  auto reader = KeyStore::open_reader(path_);
-  auto k = reader.find_signing_key("example.com", "byhand");
-  ASSERT_TRUE(k);
-  EXPECT_EQ(k->selector, "byhand");
-}
-
 }  // namespace
 }  // namespace dkim::db
