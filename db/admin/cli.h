@@ -67,5 +67,8 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_lifecycle(Context& ctx, const std::string& sub, const std::vector<std::string>& args);
 int cmd_key_delete(Context& ctx, const std::vector<std::string>& args);
 int cmd_lifecycle(Context& ctx, const std::vector<std::string>& args);
+/// key check --all: every key against its state; 0 no drift, 1 drift.
+int key_check_all(Context& ctx, const std::vector<std::string>& nameservers, int timeout,
+                  const std::string& metrics_file);
 
 }  // namespace dkim::admin

@@ -33,6 +33,7 @@ constexpr const char* kCheckCodes =
     "  2   no record: the name does not exist or has no TXT record\n"
     "  3   malformed: a TXT record is there but is not a usable DKIM key record\n"
     "  4   DNS error: timeout, SERVFAIL, REFUSED, unreachable server\n"
+    "  with --all: 0 every key's DNS matches its state, 1 a key drifted (each is printed)\n"
     "  64/65/75/78  bad usage / no such key / database busy / database unusable\n";
 
 }  // namespace
@@ -64,23 +65,37 @@ int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
 int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{
       "key check",
-      "DOMAIN SELECTOR [--nameserver IP[:PORT]] [--timeout SECONDS]",
-      "Looks up SELECTOR._domainkey.DOMAIN TXT in DNS and says whether it publishes the stored key.",
+      "(DOMAIN SELECTOR | --all [--metrics FILE]) [--nameserver IP[:PORT]] [--timeout SECONDS]",
+      "Looks up SELECTOR._domainkey.DOMAIN TXT in DNS and says whether it publishes the stored key. With "
+      "--all, checks every key against its lifecycle state on each zone's authoritative servers.",
       {"DOMAIN", "SELECTOR"},
-      2,
+      0,
       kCheckCodes};
   po::options_description opts("Options");
-  opts.add_options()("nameserver", po::value<std::string>(),
-                     "ask this server (IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT) instead of the system resolver")(
-      "timeout", po::value<int>()->default_value(5), "seconds to wait for an answer");
+  opts.add_options()("nameserver", po::value<std::vector<std::string>>()->composing(),
+                     "ask this server (IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT) instead of the system resolver "
+                     "(with --all: instead of each zone's authoritative servers; repeatable)")(
+      "timeout", po::value<int>()->default_value(5), "seconds to wait for an answer")(
+      "all", "check every key against its state (see dkim-filter-admin(8)); exit 1 on any drift")(
+      "metrics", po::value<std::string>(), "with --all: write a Prometheus textfile to this file");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  std::vector<std::string> nameservers;
+  if (vm.count("nameserver")) nameservers = vm["nameserver"].as<std::vector<std::string>>();
+  if (vm.count("all")) {
+    if (!pos.empty()) throw Error(ErrorKind::usage, "key check: --all takes no DOMAIN SELECTOR");
+    return key_check_all(ctx, nameservers, vm["timeout"].as<int>(),
+                         vm.count("metrics") ? vm["metrics"].as<std::string>() : "");
+  }
+  if (pos.size() != 2) throw Error(ErrorKind::usage, "key check: expected DOMAIN SELECTOR, or --all");
+  if (vm.count("metrics")) throw Error(ErrorKind::usage, "key check: --metrics goes with --all");
+  if (nameservers.size() > 1) throw Error(ErrorKind::usage, "key check: one --nameserver, unless --all");
   std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
   auto expected = stored_public_key(ctx, domain, selector);
   std::string name = db::dns_record_name(domain, selector);
   std::optional<db::dns::Server> server;
-  if (vm.count("nameserver")) server = db::dns::parse_server(vm["nameserver"].as<std::string>());
+  if (!nameservers.empty()) server = db::dns::parse_server(nameservers.front());
   int timeout = vm["timeout"].as<int>();
   if (timeout < 1 || timeout > 60)
     throw Error(ErrorKind::usage, "key check: --timeout must be 1 to 60 seconds");

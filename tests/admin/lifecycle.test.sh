@@ -133,6 +133,37 @@ dns_sync "$ZONE" || exit 1
 [[ -z $(served "$S" "s1._domainkey.$ZONE") ]] || fail "secondary still serves s1"
 refused 65 "a deleted selector is never reused" "${A[@]}" key rotate "$ZONE" s1 --to s1
 
+# ---- key check --all: drift of a deleted and a changed record -------------
+ok "second slot" "${A[@]}" key generate "$ZONE" s2 --algorithm ed25519
+ok "publish s2" "${A[@]}" key publish "$ZONE" s2
+dns_sync "$ZONE" || exit 1
+ok "check --all, no drift" "${A[@]}" key check --all --metrics "$work/dkim.prom" "${NS[@]}"
+expect_in "$work/out" "^$new._domainkey.$ZONE \(active\): ok" "check --all: the active key"
+expect_in "$work/out" "^s2._domainkey.$ZONE \(active\): ok" "check --all: s2"
+# Behind the admin's back, as a customer would: delete one record, change
+# the other to another key's.
+strings=$(printf '%s' "$want_s1" | fold -w 255 | sed 's/.*/"&"/' | tr '\n' ' ')  # RFC 1035: 255 octets each
+printf 'server %s %s\nzone %s\nupdate delete %s TXT\nsend\nupdate delete %s TXT\nupdate add %s 300 TXT %s\nsend\n' \
+  "${P%:*}" "${P##*:}" "$ZONE" "$new._domainkey.$ZONE" "s2._domainkey.$ZONE" "s2._domainkey.$ZONE" "$strings" |
+  nsupdate -k "$DNS_KEY" || fail "test setup: nsupdate"
+dns_sync "$ZONE" || exit 1
+rc=0
+"${A[@]}" key check --all --metrics "$work/dkim.prom" "${NS[@]}" > "$work/out" 2> "$work/err" || rc=$?
+((rc == 1)) || fail "check --all with drift: exit $rc, expected 1: $(cat "$work/out" "$work/err")"
+expect_in "$work/out" "^$new._domainkey.$ZONE \(active\): DRIFT: $P: no record; $S: no record" "deleted record"
+expect_in "$work/out" "^s2._domainkey.$ZONE \(active\): DRIFT: .*k=rsa" "changed record"
+/usr/bin/python3 "$(dirname "$0")/prom_textfile.py" "$work/dkim.prom" > "$work/samples" ||
+  fail "metrics file: $(cat "$work/samples")"
+expect_in "$work/samples" "^dkim_filter_key_dns_ok\{domain=$ZONE,selector=$new,slot=s1\} 0$" "metrics: drift of $new"
+expect_in "$work/samples" "^dkim_filter_key_dns_ok\{domain=$ZONE,selector=s2,slot=s2\} 0$" "metrics: drift of s2"
+expect_in "$work/samples" "^dkim_filter_key_state\{domain=$ZONE,selector=$new,slot=s1,state=active\} 1$" "metrics: state"
+expect_in "$work/samples" "^dkim_filter_key_state\{domain=$ZONE,selector=$new,slot=s1,state=retired\} 0$" "metrics: other states"
+expect_in "$work/samples" "^dkim_filter_key_age_seconds\{domain=$ZONE,selector=s2,slot=s2\} [0-9]" "metrics: age"
+ok "publish again" "${A[@]}" key publish "$ZONE" "$new"
+ok "publish s2 again" "${A[@]}" key publish "$ZONE" s2
+dns_sync "$ZONE" || exit 1
+ok "check --all, repaired" "${A[@]}" key check --all "${NS[@]}"
+
 # ---- a wrong TSIG key is refused; nothing changes anywhere ----------------
 serial=$(dns_serial "$P" "$ZONE")
 write_conf "$DNS_BAD_KEY"
