@@ -361,4 +361,129 @@ printf 'From: alice@example.com\nSubj' >"$work/fragment.eml"
 filter -f a@example.com -u alice@example.com -- b@example.org <"$work/fragment.eml"
 expect_rc "truncated stdin (header fragment)" 0
 check_output "truncated stdin (header fragment)" "$work/fragment.eml" "$FAKE_DIR/stdin" any
+# --- killed at any moment, with the real Postfix sendmail -----------------
+# Postfix's sendmail(1) takes end of input as the end of the message and
+# queues what it got; postdrop(1) removes its file if sendmail dies first.
+# A private configuration with only a maildrop queue (no master: nothing
+# picks the files up) shows what a killed filter leaves behind: nothing,
+# however and whenever it dies; a normal run leaves one intact copy.
+if command -v postcat >/dev/null && [[ -x /usr/sbin/sendmail && $(id -u) == 0 ]]; then
+  pf=$work/postfix
+  mkdir -p "$pf/etc" "$pf/spool/maildrop" "$pf/spool/public" "$pf/spool/pid" "$pf/data"
+  printf '%s\n' "compatibility_level = 3.6" "queue_directory = $pf/spool" "data_directory = $pf/data" \
+    "maillog_file_prefixes = $pf" "maillog_file = $pf/maillog" "myhostname = mx.faults.test" \
+    "inet_interfaces = 127.0.0.1" "inet_protocols = ipv4" >"$pf/etc/main.cf"
+  : >"$pf/etc/master.cf"
+  chown postfix:postdrop "$pf/spool/maildrop" "$pf/spool/public"
+  chmod 1730 "$pf/spool/maildrop"
+  chmod 2710 "$pf/spool/public"
+  export MAIL_CONFIG=$pf/etc # sendmail(1): the configuration directory
+  maildrop_files() { find "$pf/spool/maildrop" -type f | sort; }
+  # A sendmail that says it started (its pid in $HOLD/started), waits
+  # until $HOLD/release exists, then becomes the real one.
+  HOLD=$work/hold
+  printf '%s\n' '#!/bin/bash' \
+    "echo \$\$ >'$HOLD/started.tmp' && mv '$HOLD/started.tmp' '$HOLD/started'" \
+    "for ((i = 0; i < 1200; i++)); do [[ -e '$HOLD/release' ]] && break; sleep 0.05; done" \
+    'exec /usr/sbin/sendmail "$@"' >"$work/sm-hold"
+  chmod 755 "$work/sm-hold"
+  gone() { [[ ! -e /proc/$1 ]] || [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) == Z ]]; }
+  poll() { # what tries command...: up to tries x 0.05 s
+    local what=$1 tries=$2 i
+    shift 2
+    for ((i = 0; i < tries; i++)); do "$@" && return 0; sleep 0.05; done
+    fail "timed out waiting for $what"
+    return 1
+  }
+  # The sendmail started (if any) must have finished before the queue is
+  # looked at: released, then gone (it waits for its postdrop).
+  settle() {
+    touch "$HOLD/release"
+    if [[ -e $HOLD/started ]]; then poll "sendmail to finish" 600 gone "$(cat "$HOLD/started")" || true; fi
+  }
+  maildrop_empty() { # what
+    local left
+    left=$(maildrop_files)
+    if [[ -z $left ]]; then pass "$1: maildrop empty"; else
+      fail "$1: maildrop holds $(wc -l <<<"$left") file(s), starting $(postcat -bh "$(head -n 1 <<<"$left")" 2>&1 | head -c 120 | tr '\n' '|')"
+      # shellcheck disable=SC2086 # one path per line, no spaces
+      rm -f $left
+    fi
+  }
+  filter_bg() { # user input-file-or-fifo: starts the filter, pid in $fpid
+    rm -rf "$HOLD"
+    mkdir -p "$HOLD"
+    "$FILTER" --log stderr --sendmail "$work/sm-hold" -f a@example.com -u "$1" -- b@example.org <"$2" \
+      >/dev/null 2>"$work/err" &
+    fpid=$!
+  }
+  reap() { # what: waits for the killed filter, which must not exit 0
+    rc=0
+    wait "$fpid" 2>/dev/null || rc=$?
+    ((rc != 0)) && pass "$1: filter ended with status $rc" || fail "$1: filter exited 0"
+  }
+
+  # A normal run: exactly one copy, the filter's output byte for byte.
+  for who in alice@example.com nobody@example.com; do
+    rm -rf "$HOLD"
+    mkdir -p "$HOLD"
+    touch "$HOLD/release"
+    rc=0
+    "$FILTER" --log stderr --sendmail "$work/sm-hold" -f a@example.com -u "$who" -- b@example.org \
+      <"$work/big.eml" >/dev/null 2>"$work/err" || rc=$?
+    expect_rc "real sendmail ($who)" 0
+    files=$(maildrop_files)
+    [[ $(grep -c . <<<"$files") == 1 ]] && pass "real sendmail ($who): one copy queued" ||
+      fail "real sendmail ($who): $(grep -c . <<<"$files") copies queued"
+    postcat -bh "$(head -n 1 <<<"$files")" >"$work/queued.eml" 2>/dev/null
+    [[ $who == alice@example.com ]] && want=signed || want=unsigned
+    check_output "real sendmail ($who): the queued copy" "$work/big.eml" "$work/queued.eml" "$want"
+    # shellcheck disable=SC2086 # one path per line, no spaces
+    rm -f $files
+  done
+
+  head -c 4000000 /dev/zero | tr '\0' 'x' | fold -w 76 >"$work/body.txt"
+  for sig in KILL USR1 ALRM; do
+    # 1. While the header section is read.
+    rm -f "$work/fifo"
+    mkfifo "$work/fifo"
+    filter_bg alice@example.com "$work/fifo"
+    exec 9>"$work/fifo"
+    printf 'From: Alice <alice@example.com>\nSubject: cut in the hea' >&9
+    kill -"$sig" "$fpid" 2>/dev/null || true
+    reap "SIG$sig in the header"
+    exec 9>&-
+    settle
+    maildrop_empty "SIG$sig in the header"
+    # 2./3. Mid-body, signed and unsigned: once 1 MB went in (so the filter
+    # has read most of it), with 3 MB more to follow.
+    for who in alice@example.com nobody@example.com; do
+      rm -f "$work/fifo"
+      mkfifo "$work/fifo"
+      filter_bg "$who" "$work/fifo"
+      touch "$HOLD/release"
+      exec 9>"$work/fifo"
+      printf 'From: Alice <alice@example.com>\nSubject: cut in the body\n\n' >&9
+      head -c 1000000 "$work/body.txt" >&9
+      kill -"$sig" "$fpid" 2>/dev/null || true
+      reap "SIG$sig mid-body ($who)"
+      exec 9>&-
+      settle
+      maildrop_empty "SIG$sig mid-body ($who)"
+    done
+    # 4. Right after sendmail started (it holds still until released).
+    for who in alice@example.com nobody@example.com; do
+      filter_bg "$who" "$work/big.eml"
+      poll "sendmail to start" 600 test -e "$HOLD/started" || continue
+      kill -"$sig" "$fpid" 2>/dev/null || true
+      reap "SIG$sig after sendmail started ($who)"
+      settle
+      maildrop_empty "SIG$sig after sendmail started ($who)"
+    done
+  done
+  unset MAIL_CONFIG
+else
+  fail "real Postfix sendmail: needs root, postfix (postcat) and /usr/sbin/sendmail"
+fi
+
 finish
