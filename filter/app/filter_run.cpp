@@ -13,6 +13,7 @@
 #include "filter/mail/fd_io.h"
 #include "filter/mail/line_length.h"
 #include "filter/mail/message_input.h"
+#include "filter/mail/queue_size.h"
 #include "filter/mail/spool.h"
 
 namespace dkim::app {
@@ -124,23 +125,34 @@ class Run {
     // earlier was not enough under AddressSanitizer, tests/cli/key_memory.)
     crypto::scrub_stack();
     unsigned long long bytes = input_.header().size() + input_.separator().size();
+    mail::PostfixQueueSize queue_size;
+    if (o_.size) {
+      queue_size.update(input_.header());
+      queue_size.update(input_.separator());
+    }
     for (auto chunk = input_.read_body(buffer.get(), kBodyBlock); !chunk.empty();
          chunk = input_.read_body(buffer.get(), kBodyBlock)) {
       bytes += chunk.size();
       watch_.update(chunk);
+      if (o_.size) queue_size.update(chunk);
       use(chunk);
     }
     if (watch_.found()) log_.set("long-lines", "yes");
-    check_size(bytes);
+    check_size(bytes, queue_size.total());
   }
 
-  // pipe(8)'s ${size} is the size Postfix stored: fewer bytes mean the
-  // message was cut on its way to us. Such a message must never be sent,
-  // whatever --on-error says: defer it, the MTA still has the whole one.
-  void check_size(unsigned long long bytes) {
-    if (!o_.size || static_cast<unsigned long long>(*o_.size) == bytes) return;
-    throw Error(ErrorKind::temporary, "input: read " + std::to_string(bytes) + " bytes, --size says " +
-                                          std::to_string(*o_.size) + ": message incomplete, deferred");
+  // pipe(8)'s ${size} is the size Postfix stored (as queue-file records,
+  // mail::PostfixQueueSize); a plain byte count is taken too. Anything
+  // else means the message was cut (or grew) on its way to us. Such a
+  // message must never be sent, whatever --on-error says: defer it, the MTA
+  // still has the whole one.
+  void check_size(unsigned long long bytes, unsigned long long queue_size) {
+    if (!o_.size) return;
+    auto want = static_cast<unsigned long long>(*o_.size);
+    if (want == queue_size || want == bytes) return;
+    throw Error(ErrorKind::temporary, "input: read " + std::to_string(bytes) + " bytes (" +
+                                          std::to_string(queue_size) + " as Postfix counts), --size says " +
+                                          std::to_string(want) + ": message incomplete, deferred");
   }
 
   // Streams the message through untouched.

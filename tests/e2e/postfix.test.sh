@@ -44,7 +44,7 @@ find_all_delivered signed | xargs grep -q -x 'Delivered-To: second@dest.example'
   die "second recipient lost"
 # The example's argv= line, as pipe(8) expanded it: every value one argument.
 qid=$(queue_id_of signed)
-expect_argv "$qid" --db DB -q "$qid" -f alice@customer-a.example -u alice@customer-a.example \
+expect_argv "$qid" --db DB -q "$qid" --size SIZE -f alice@customer-a.example -u alice@customer-a.example \
   -a 127.0.0.1 -- rcpt@dest.example second@dest.example
 note "signed message verified: $msg"
 
@@ -55,7 +55,7 @@ message_intact "$E2E_TMP/sent-nullsender.eml" "$msg"
 verify_signed "$msg" 2
 grep -q '^Return-Path: <>' "$msg" || die "null sender was not kept: $(grep '^Return-Path' "$msg")"
 qid=$(queue_id_of nullsender)
-expect_argv "$qid" --db DB -q "$qid" -f "" -u alice@customer-a.example -a 127.0.0.1 -- rcpt@dest.example
+expect_argv "$qid" --db DB -q "$qid" --size SIZE -f "" -u alice@customer-a.example -a 127.0.0.1 -- rcpt@dest.example
 
 # 3. The submissions (implicit TLS) service of the example filters too.
 submit alice@customer-a.example alice@customer-a.example alice@customer-a.example wrapper smtps
