@@ -41,7 +41,8 @@ sigset_t fatal_signal_set() {
   return set;
 }
 
-// In the child between fork(2) and execve(2): async-signal-safe calls only.
+// In the child between vfork(2) and execve(2): async-signal-safe system
+// calls only, no allocation, no return (the stack is the parent's).
 [[noreturn]] void exec_child(const char* path, char* const argv[], int message, pid_t parent, int report) {
   // Default actions for what we catch or ignore: main() ignores SIGPIPE and
   // SIGXFSZ for us, and ignored signals survive exec.
@@ -99,12 +100,16 @@ int Sendmail::send(int message, std::string& error) noexcept {
     return exit_code::tempfail;
   }
   // No fatal signal between the fork and g_child being set, in either
-  // process. fork(2), not posix_spawn(3): only code of our own between fork
-  // and exec can set the parent-death signal.
+  // process. vfork(2), not posix_spawn(3): only code of our own between
+  // fork and exec can set the parent-death signal; and not fork(2), which
+  // would copy our page tables for a child that only execs. The child runs
+  // async-signal-safe system calls only, on a copy of our signal actions
+  // (no CLONE_SIGHAND), with the signals we handle blocked until it has
+  // reset them; we are suspended until it execs or exits.
   sigset_t fatal = fatal_signal_set(), old;
   ::sigprocmask(SIG_BLOCK, &fatal, &old);
   pid_t parent = ::getpid();
-  pid_t pid = ::fork();
+  pid_t pid = ::vfork();
   if (pid == 0) exec_child(sendmail_.c_str(), argv.data(), message, parent, report[1]);
   int fork_errno = errno;
   if (pid > 0) {
@@ -115,7 +120,7 @@ int Sendmail::send(int message, std::string& error) noexcept {
   ::close(report[1]);
   if (pid < 0) {
     ::close(report[0]);
-    error = std::string("sendmail: cannot fork: ") + std::strerror(fork_errno);
+    error = std::string("sendmail: cannot start it: ") + std::strerror(fork_errno);
     return exit_code::tempfail;
   }
   int child_errno = 0;
