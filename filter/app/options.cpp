@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "filter/dkim/canonicalize.h"
 #include "filter/dkim/error.h"
 
 namespace po = boost::program_options;
@@ -74,6 +75,8 @@ void apply_values(const po::variables_map& vm, Options& o, ErrorKind kind, const
   o.default_user = get(vm, "default-user", o.default_user);
   o.spool_dir = get(vm, "spool-dir", o.spool_dir);
   o.canon = get(vm, "canon", o.canon);
+  if (!parse_canonicalization(o.canon))
+    throw Error(kind, where + ": canon must be simple or relaxed, as H/B (RFC 6376 §3.4)");
   if (vm.count("expire")) o.expire_seconds = vm["expire"].as<long long>();
   if (vm.count("on-error")) {
     auto v = vm["on-error"].as<std::string>();

@@ -79,6 +79,7 @@ TEST(Options, BadCommandLinesAreUsageErrors) {
   EXPECT_EQ(kind_of({"-f", "a@example.com\r\nBcc: x", "--", "b@example.net"}), ErrorKind::usage);
   EXPECT_EQ(kind_of({"-f", "a@example.com", "--", "b@example.net\n"}), ErrorKind::usage);
   EXPECT_EQ(kind_of({"--stdout", "--expire", "-5"}), ErrorKind::usage);
+  EXPECT_EQ(kind_of({"--stdout", "--canon", "loose/loose"}), ErrorKind::usage);
 }
 
 TEST(Options, ConfigFileSetsDefaultsTheCommandLineOverrides) {
@@ -111,7 +112,8 @@ TEST(Options, ConfigFileSetsDefaultsTheCommandLineOverrides) {
 TEST(Options, BrokenConfigFileKeepsTheCommandLine) {
   std::string path = ::testing::TempDir() + "/dkim-filter-options-broken.conf";
   for (const char* text : {"db = /x.db\nsendmial = /tmp/x\n", "db = /x.db\non-error = sometimes\n",
-                           "db = /x.db\nexpire = 99999999999999\n", "db = /x.db\nexpire = banana\n"}) {
+                           "db = /x.db\nexpire = 99999999999999\n", "db = /x.db\nexpire = banana\n",
+                           "db = /x.db\ncanon = loose/loose\n"}) {
     {
       std::ofstream f(path);
       f << text;
