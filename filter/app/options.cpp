@@ -90,7 +90,7 @@ void apply_values(const po::variables_map& vm, Options& o, ErrorKind kind, const
   }
   // x= = t= + expire must fit x='s twelve digits (RFC 6376 §3.5) and lie
   // after t=: checked against today's t= (or --timestamp) once both are
-  // known, in check_expiry().
+  // known, in expiry_problem().
   if (o.expire_seconds < 0 || o.expire_seconds > kMaxTimestamp)
     throw Error(kind, where + ": expire must be 0 (no x=) to " + std::to_string(kMaxTimestamp) + " seconds");
 }
