@@ -231,10 +231,12 @@ class Run {
     for (const auto& s : plan.signatures) {
       const std::string& bh = body_hash[s.options.canon.body == Canon::relaxed];
       std::string field = sign_message(s.key, s.options, headers_.fields, bh, headers_.eol);
-      // DESIGN.md: a corrupted key or a canonicalization bug must never
-      // reach recipients as a broken signature.
-      if (!verify_signature_field(field, headers_.fields, bh, s.key.public_key()))
-        throw Error(ErrorKind::internal, "self-check: signature does not verify with the public key");
+      // A corrupted key or a canonicalization bug must never reach
+      // recipients as a broken signature: check it as a verifier would,
+      // with the public key as published (RFC 6376 §6.1.3).
+      if (!verify_signature_field(field, headers_.fields, bh, s.published))
+        throw Error(ErrorKind::internal,
+                    "self-check: signature does not verify with the published public key");
       fields += field;
       algorithms += (algorithms.empty() ? "" : ",") + std::string(crypto::algorithm_name(s.key.type()));
       selectors += (selectors.empty() ? "" : ",") + s.options.selector;

@@ -160,9 +160,9 @@ db_case "newer schema version" 75 "$work/newer.db"
 : >"$work/empty.db"; chmod 640 "$work/empty.db"
 db_case "empty database file" 75 "$work/empty.db"
 
-# Locked: WAL readers are not blocked by a writer's transaction (the filter
-# signs from the last committed state); an exclusive-mode lock does block
-# them: busy timeout, then 75.
+# Locked: readers are not blocked by a writer's open transaction (RESERVED
+# lock, sqlite.org/lockingv3.html: the filter signs from the last committed
+# state); an exclusive lock does block them: busy timeout, then 75.
 cp "$DB" "$work/locked.db"
 mkfifo "$work/sqlfifo"
 sqlite3 "$work/locked.db" <"$work/sqlfifo" >"$work/sql.out" 2>&1 &
@@ -171,7 +171,7 @@ cleanup_hooks+=("kill $sql_pid")
 exec 8>"$work/sqlfifo"
 printf 'BEGIN IMMEDIATE;\nUPDATE users SET name = name;\nSELECT 1;\n' >&8
 for _ in $(seq 50); do [[ -s $work/sql.out ]] && break; sleep 0.1; done
-db_case "writer holds a transaction (WAL)" 0 "$work/locked.db"
+db_case "writer holds a transaction" 0 "$work/locked.db"
 printf 'COMMIT;\nPRAGMA locking_mode = EXCLUSIVE;\nBEGIN EXCLUSIVE;\nUPDATE users SET name = name;\nSELECT 2;\n' >&8
 for _ in $(seq 50); do grep -q 2 "$work/sql.out" && break; sleep 0.1; done
 start=$SECONDS
