@@ -177,6 +177,13 @@ refused 75 "revoke with a wrong TSIG key" "${A[@]}" key revoke "$ZONE" "$new" --
 write_conf "$DNS_KEY"
 sed -i '/^dns-update-key/d' "$conf"
 refused 78 "dns-update without dns-update-key" "${A[@]}" key publish "$ZONE" "$new"
+# Every option of the filter's file is accepted (and ignored) here.
+"$DKIM_BUILD/dkim-filter" --help | sed -n '/^Options (also valid in the config file)/,/^$/p' |
+  sed -n 's/^  --\([a-z-]*\).*/\1 = 1/p' > "$work/filter.conf"
+[[ $(wc -l < "$work/filter.conf") -ge 5 ]] || fail "test setup: no config options in dkim-filter --help"
+sed -i "s|^db = 1|db = $DB|" "$work/filter.conf"
+chmod 0644 "$work/filter.conf"
+ok "the filter's options in the shared file" "$ADMIN" --config "$work/filter.conf" key list
 printf 'bogus-option = 1\n' >> "$conf"
 refused 78 "unknown option in the file" "${A[@]}" key list
 finish
