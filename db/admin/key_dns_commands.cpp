@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "db/admin/cli.h"
+#include "db/admin/publish.h"
 #include "db/dns/client.h"
 #include "db/dns_record.h"
 #include "db/names.h"
@@ -40,7 +41,7 @@ constexpr const char* kCheckCodes =
 
 int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"key dns",
-                   "DOMAIN SELECTOR [--zone]",
+                   "DOMAIN SELECTOR [--zone | --cname]",
                    "Prints the DNS TXT record that publishes the public key: "
                    "SELECTOR._domainkey.DOMAIN TXT \"v=DKIM1; k=...; p=...\".",
                    {"DOMAIN", "SELECTOR"},
@@ -48,13 +49,31 @@ int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
                    ""};
   po::options_description opts("Options");
   opts.add_options()("zone",
-                     "print a zone-file line, the value split into strings of at most 255 characters");
+                     "print a zone-file line, the value split into strings of at most 255 characters")(
+      "cname", "delegation mode: SELECTOR names a slot; print the two CNAMEs the domain publishes once");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
+  if (vm.count("cname")) {
+    if (ctx.config.delegate_zone.empty())
+      throw Error(ErrorKind::config, "key dns: --cname needs delegate-zone in the configuration file");
+    for (const char* suffix : {"-a", "-b"}) {
+      std::string sel = db::normalize_selector(selector + suffix);
+      std::cout << db::dns_record_name(domain, sel) << ". IN CNAME "
+                << delegated_name(ctx.config, domain, sel) << ".\n";
+    }
+    return 0;
+  }
   std::string name = db::dns_record_name(domain, selector);
   std::string value = db::dns_record_value(stored_public_key(ctx, domain, selector));
+  if (!ctx.config.delegate_zone.empty()) {  // a delegated key's record lives in the provider's zone
+    auto key = open_store(ctx).find_key(domain, selector);
+    if (key) {
+      crypto::cleanse(key->private_pem);
+      name = record_name(ctx.config, *key);
+    }
+  }
   if (vm.count("zone"))
     std::cout << db::zone_line(name, value) << "\n";
   else

@@ -42,6 +42,21 @@ std::string fresh_selector(db::KeyStore& store, const std::string& domain, const
   refuse("key rotate: no free selector for slot " + slot + " today (use --to)");
 }
 
+// Delegation mode: the slot alternates between SLOT-a and SLOT-b, whose
+// CNAMEs the customer published once; the one not in use must be free (its
+// previous key deleted, after its revocation).
+std::string delegated_selector(Lifecycle& lc, const RotateRequest& r,
+                               const std::optional<db::KeyRecord>& current) {
+  if (!r.to.empty()) refuse("key rotate: --to does not apply in delegation mode (delegate-zone)");
+  std::string a = db::normalize_selector(r.slot + "-a"), b = db::normalize_selector(r.slot + "-b");
+  std::string next = current && current->selector == a ? b : a;
+  if (lc.store.has_selector(r.domain, next))
+    refuse("key rotate: selector " + next + " of " + r.domain +
+           " is still held by a key (delete it once it is "
+           "revoked, then rotate)");
+  return next;
+}
+
 crypto::PrivateKey new_key(const RotateRequest& r, const std::optional<db::KeyRecord>& current) {
   std::string algorithm = !r.algorithm.empty() ? r.algorithm
                           : current            ? std::string(crypto::key_type_name(current->type))
@@ -140,10 +155,15 @@ db::KeyRecord rotate(Lifecycle& lc, const RotateRequest& r) {
              " (activate or delete it first)");
     if (k.state == db::KeyState::active) current = k;
   }
-  std::string selector = r.to.empty() ? fresh_selector(lc.store, r.domain, r.slot, lc.now) : r.to;
-  if (selector_taken(lc.store, r.domain, selector))
-    refuse("key rotate: domain " + r.domain + " uses or used selector " + selector +
-           " already; a new key needs a new selector");
+  std::string selector;
+  if (!lc.config.delegate_zone.empty()) {
+    selector = delegated_selector(lc, r, current);
+  } else {
+    selector = r.to.empty() ? fresh_selector(lc.store, r.domain, r.slot, lc.now) : r.to;
+    if (selector_taken(lc.store, r.domain, selector))
+      refuse("key rotate: domain " + r.domain + " uses or used selector " + selector +
+             " already; a new key needs a new selector");
+  }
   crypto::PrivateKey pk = new_key(r, current);
   db::KeyRecord key;
   key.domain = r.domain;

@@ -61,10 +61,18 @@ std::string record_value(const db::KeyRecord& key) {
   return db::dns_record_value(stored_public_key(key));
 }
 
+bool delegated(const AdminConfig& config, const db::KeyRecord& key) {
+  return !config.delegate_zone.empty() &&
+         (key.selector == key.slot + "-a" || key.selector == key.slot + "-b");
+}
+
+std::string delegated_name(const AdminConfig& config, std::string_view domain, std::string_view selector) {
+  return std::string(selector) + "." + std::string(domain) + "." + config.delegate_zone;
+}
+
 std::string record_name(const AdminConfig& config, const db::KeyRecord& key) {
-  std::string name = db::dns_record_name(key.domain, key.selector);
-  if (config.delegate_zone.empty()) return name;
-  return key.selector + "." + key.domain + "." + config.delegate_zone;
+  if (delegated(config, key)) return delegated_name(config, key.domain, key.selector);
+  return db::dns_record_name(key.domain, key.selector);
 }
 
 Publisher::Publisher(const AdminConfig& config, int timeout_seconds) : config_(config) {

@@ -24,7 +24,16 @@ std::string record_value(const db::KeyRecord& key);
 /// outside printable ASCII, and the backslash, as \xHH.
 std::string printable(std::string_view text);
 
-/// SELECTOR._domainkey.DOMAIN, or under delegate-zone when that is set.
+/// Delegation mode (delegate-zone set): a slot's keys alternate between
+/// the selectors SLOT-a and SLOT-b, whose TXT records live in the
+/// provider's zone as SELECTOR.DOMAIN.ZONE; the customer publishes, once,
+/// SELECTOR._domainkey.DOMAIN CNAME to them (RFC 6376 §3.6.2.1 lookups
+/// follow CNAMEs). True when `key` is such a key.
+bool delegated(const AdminConfig& config, const db::KeyRecord& key);
+std::string delegated_name(const AdminConfig& config, std::string_view domain, std::string_view selector);
+
+/// Where the key's TXT record lives: SELECTOR._domainkey.DOMAIN, or, for a
+/// delegated key, SELECTOR.DOMAIN.ZONE.
 std::string record_name(const AdminConfig& config, const db::KeyRecord& key);
 
 class Publisher {

@@ -5,7 +5,7 @@
 # copies the zone from it by zone transfer only when the test says so
 # (dns_sync), so a test can hold one server behind the other.
 #
-#   dns_start ZONE     start both; sets DNS_PRIMARY, DNS_SECONDARY (IP:PORT),
+#   dns_start ZONE...  start both, serving every ZONE; sets DNS_PRIMARY, DNS_SECONDARY (IP:PORT),
 #                      DNS_KEY (BIND key file for updates), DNS_BAD_KEY
 #   dns_sync ZONE      make the secondary transfer the zone now; waits for it
 #   dns_txt SERVER NAME   the TXT value(s) SERVER serves at NAME, strings joined
@@ -67,18 +67,20 @@ dns_knot_conf() {  # DIR PORT ROLE ZONE OTHER_PORT
       printf '  - id: transfer\n    address: 127.0.0.1\n    action: transfer\n'
       printf 'template:\n  - id: default\n    storage: %s\n    file: "%%s.zone"\n    zonefile-sync: -1\n' "$dir"
       printf '    zonefile-load: whole\n    journal-content: changes\n'
-      printf 'zone:\n  - domain: %s\n    acl: [update, transfer]\n' "$zone"
+      printf 'zone:\n'
+      for z in $zone; do printf '  - domain: %s\n    acl: [update, transfer]\n' "$z"; done
     else
       printf 'remote:\n  - id: primary\n    address: 127.0.0.1@%s\n' "$other"
       printf 'template:\n  - id: default\n    storage: %s\n    file: "%%s.zone"\n    zonefile-sync: -1\n' "$dir"
       printf '    journal-content: changes\n'
-      printf 'zone:\n  - domain: %s\n    master: primary\n' "$zone"
+      printf 'zone:\n'
+      for z in $zone; do printf '  - domain: %s\n    master: primary\n' "$z"; done
     fi
   } > "$dir/knot.conf"
 }
 
-dns_start() {
-  local zone=$1 pport sport
+dns_start() {  # ZONE...: both servers serve every ZONE
+  local zone="$*" z pport sport
   pport=$(dns_free_port) && sport=$(dns_free_port) || exit 1
   DNS_PRIMARY=127.0.0.1:$pport
   DNS_SECONDARY=127.0.0.1:$sport
@@ -89,15 +91,17 @@ dns_start() {
   dns_key_file "$DNS_BAD_KEY" update-key   # the same name, another secret
   dns_knot_conf "$work/dns/primary" "$pport" primary "$zone"
   dns_knot_conf "$work/dns/secondary" "$sport" secondary "$zone" "$pport"
-  cat > "$work/dns/primary/$zone.zone" <<Z
-\$ORIGIN $zone.
+  for z in $zone; do
+    cat > "$work/dns/primary/$z.zone" <<Z
+\$ORIGIN $z.
 \$TTL 300
-@ IN SOA ns1.$zone. admin.$zone. 1 86400 3600 864000 300
-@ IN NS ns1.$zone.
-@ IN NS ns2.$zone.
+@ IN SOA ns1.$z. admin.$z. 1 86400 3600 864000 300
+@ IN NS ns1.$z.
+@ IN NS ns2.$z.
 ns1 IN A 127.0.0.1
 ns2 IN A 127.0.0.1
 Z
+  done
   local role
   for role in primary secondary; do
     "$KNOTC" -c "$work/dns/$role/knot.conf" conf-check >/dev/null || { echo "FAIL: knot.conf ($role) rejected"; exit 1; }
@@ -105,12 +109,12 @@ Z
   "$KNOTD" -c "$work/dns/primary/knot.conf" > "$work/dns/primary.out" 2>&1 &
   DNS_PRIMARY_PID=$!
   cleanup_hooks+=("kill $DNS_PRIMARY_PID 2>/dev/null; wait $DNS_PRIMARY_PID 2>/dev/null")
-  dns_wait "the primary to serve $zone" dns_serving "$DNS_PRIMARY" "$zone" || exit 1
+  for z in $zone; do dns_wait "the primary to serve $z" dns_serving "$DNS_PRIMARY" "$z" || exit 1; done
   "$KNOTD" -c "$work/dns/secondary/knot.conf" > "$work/dns/secondary.out" 2>&1 &
   DNS_SECONDARY_PID=$!
   cleanup_hooks+=("kill $DNS_SECONDARY_PID 2>/dev/null; wait $DNS_SECONDARY_PID 2>/dev/null")
   dns_wait "the secondary's control socket" test -S "$work/dns/secondary/knot.sock" || exit 1
-  dns_sync "$zone" || exit 1
+  for z in $zone; do dns_sync "$z" || exit 1; done
 }
 
 dns_serving() { [[ -n $(dns_serial "$1" "$2") ]]; }

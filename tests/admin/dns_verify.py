@@ -27,7 +27,7 @@ def main(argv):
     message = open(argv[1], "rb").read()
     host, port = argv[2].rsplit(":", 1)
 
-    def txt(name):
+    def txt(name, hops=0):
         q = dns.message.make_query(name, dns.rdatatype.TXT)
         r = dns.query.udp(q, host, port=int(port), timeout=3)
         if r.flags & dns.flags.TC:
@@ -37,6 +37,11 @@ def main(argv):
         for rrset in r.answer:
             if rrset.rdtype == dns.rdatatype.TXT:
                 return b"".join(b"".join(rd.strings) for rd in rrset)
+        # A CNAME alone (delegation: the record lives in another zone):
+        # follow it, as a recursive resolver would (RFC 1034 §3.6.2).
+        for rrset in r.answer:
+            if rrset.rdtype == dns.rdatatype.CNAME and hops < 8:
+                return txt(rrset[0].target.to_text(), hops + 1)
         return None
 
     def dnsfunc(name, timeout=5):
