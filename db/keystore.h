@@ -93,9 +93,9 @@ class KeyStore : public policy::Directory {
   void update_lifecycle(const KeyRecord& key);
   /// Whether `selector` was ever used by a now deleted key of `domain`.
   bool selector_was_used(std::string_view domain, std::string_view selector);
+  /// Deletes the row; the selector is remembered (selector_was_used()).
   bool delete_key(std::string_view domain, std::string_view selector);
-  /// Without private key bytes; all domains when `domain` is empty. A
-  /// deleted key's selector is remembered (selector_was_used()).
+  /// Without private key bytes; all domains when `domain` is empty.
   std::vector<KeyRecord> list_keys(std::string_view domain = {});
   /// Exact stored name; nullopt when absent.
   std::optional<policy::UserRecord> find_user(std::string_view name);
