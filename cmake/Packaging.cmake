@@ -33,7 +33,7 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${DKIM_PACKAGING_DIR}/copyright DEST
 # shipped disabled: nothing enables it until the administrator does.
 install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.service
               ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.timer
-        DESTINATION ${CMAKE_INSTALL_PREFIX}/lib/systemd/system)
+        DESTINATION lib/systemd/system)
 
 # ---- Debian package -------------------------------------------------------
 # Files go under /usr; the system user, its group and /var/lib/dkim-filter
