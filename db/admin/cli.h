@@ -51,7 +51,8 @@ std::string read_input(const std::string& file);
 /// (the filter would refuse it).
 db::KeyStore open_store(const Context& ctx);
 
-/// "relaxed" -> "relaxed/simple" (RFC 6376 §3.5 c=); Error(usage) if invalid.
+/// "relaxed" -> "relaxed/simple": dkim::parse_canonicalization() (RFC 6376
+/// §3.5 c=), the filter's own reading of a stored c=; Error(usage) if invalid.
 std::string normalize_canon(const std::string& canon);
 
 int cmd_init(Context& ctx, const std::vector<std::string>& args);

@@ -12,6 +12,7 @@
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "filter/dkim/error.h"
+#include "filter/mail/domain_name.h"
 #include "filter/mail/fd_io.h"
 
 namespace dkim::admin {
@@ -201,9 +202,7 @@ int key_delete(Context& ctx, const std::vector<std::string>& args) {
   });
   for (const auto& u : store.list_users()) {
     bool names = std::find(u.selectors.begin(), u.selectors.end(), selector) != u.selectors.end();
-    bool covers = u.any_domain || u.domain == domain ||
-                  (domain.size() > u.domain.size() && domain.compare(domain.size() - u.domain.size() - 1,
-                                                                     std::string::npos, "." + u.domain) == 0);
+    bool covers = u.any_domain || mail::is_same_or_subdomain(domain, u.domain);
     if (names && covers) warn("user " + u.name + " still lists selector " + selector);
   }
   return 0;

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-namespace dkim::policy {
+#include "filter/policy/user_name.h"
 
-enum class UserKind { login, domain, ip };
+namespace dkim::policy {
 
 /// One outgoing user as the key database holds it.
 struct UserRecord {
@@ -26,7 +26,10 @@ struct UserRecord {
 class Directory {
  public:
   virtual ~Directory() = default;
-  /// A login (`local@domain`) or domain user whose name equals `login`.
+  /// The login (`local@domain`), bare login, mailbox wildcard (`*@domain`)
+  /// or domain login stored under the name `login` has (login_lookup_name());
+  /// nullopt when there is none or no user can have that name. Never throws
+  /// for the name itself.
   virtual std::optional<UserRecord> user_by_login(std::string_view login) = 0;
   /// The most specific IP user whose range contains `address`.
   virtual std::optional<UserRecord> user_by_ip(std::string_view address) = 0;
@@ -76,7 +79,9 @@ std::vector<std::string> key_domains(const UserRecord& user, std::string_view fr
 ///
 /// Reasons, in rule order:
 ///   1 "no-user"       no SASL user, no client address, no default-user
-///     "unknown-user"  the SASL user is not in the directory (no fallback);
+///     "unknown-user"  the SASL user is not in the directory, neither as
+///                     itself nor through its domain's mailbox wildcard
+///                     (`*@domain`: a listed login wins); no fallback;
 ///                     or no IP user matches the client address and there
 ///                     is no default-user; or the default-user is unknown
 ///   2 "reauthenticating", "no-selector" (none set; a selector that is not
