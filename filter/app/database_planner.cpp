@@ -7,6 +7,7 @@
 #include "filter/app/plan.h"
 #include "filter/dkim/error.h"
 #include "filter/dkim/signature.h"
+#include "filter/dkim/tag_list.h"
 #include "filter/mail/ascii.h"
 #include "filter/policy/decide.h"
 
@@ -23,7 +24,8 @@ policy::Request make_request(const Options& o, const mail::HeaderBlock& headers)
   for (const auto& f : headers.fields) {
     if (mail::same_name(f.name, "From")) r.from_values.emplace_back(f.value());
     if (mail::same_name(f.name, kSignatureFieldName)) {
-      if (auto d = find_tag(f.value(), "d")) r.existing_signature_domains.push_back(mail::ascii_lower(*d));
+      if (auto d = parse_signature_field(f.value()).domain)
+        r.existing_signature_domains.push_back(mail::ascii_lower(*d));
     }
   }
   return r;
