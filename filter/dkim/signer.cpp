@@ -34,9 +34,7 @@ std::string strip_b_value(std::string_view field) {
 }  // namespace
 
 BodyHasher::BodyHasher(Canon canon, std::size_t thread_threshold)
-    : hash_(thread_threshold),
-      canon_kind_(canon),
-      canon_(canon, [this](std::string_view s) { hash_.update(s); }) {}
+    : hash_(thread_threshold), canon_(canon, [this](std::string_view s) { hash_.update(s); }) {}
 
 std::string BodyHasher::finish() {
   canon_.finish();
@@ -79,13 +77,6 @@ std::string sign_message(const crypto::PrivateKey& key, const SignerOptions& opt
   auto digest = header_hash(options.canon.header, picked.fields, unsigned_field);
   std::string b = crypto::base64_encode(key.sign_digest(digest));
   return write_signature_field(tags, b, eol);
-}
-
-Signer::Signer(const crypto::PrivateKey& key, SignerOptions options)
-    : key_(key), options_(std::move(options)), body_(options_.canon.body) {}
-
-std::string Signer::finish(const std::vector<mail::HeaderField>& fields, std::string_view eol) {
-  return sign_message(key_, options_, fields, body_.finish(), eol);
 }
 
 bool verify_signature_field(std::string_view field, const std::vector<mail::HeaderField>& fields,

@@ -27,11 +27,9 @@ class BodyHasher {
   void update(std::string_view data) { canon_.update(data); }
   /// Ends the body; returns the base64 body hash. Call once.
   std::string finish();
-  Canon canon() const { return canon_kind_; }
 
  private:
   crypto::Sha256Pipeline hash_;
-  Canon canon_kind_;
   BodyCanonicalizer canon_;
 };
 
@@ -55,21 +53,6 @@ crypto::Sha256Digest header_hash(Canon canon, const std::vector<const mail::Head
 std::string sign_message(const crypto::PrivateKey& key, const SignerOptions& options,
                          const std::vector<mail::HeaderField>& fields, std::string_view body_hash,
                          std::string_view eol);
-
-/// The streaming signer: body chunks of any size, then the header fields.
-class Signer {
- public:
-  Signer(const crypto::PrivateKey& key, SignerOptions options);
-  void body(const char* data, std::size_t size) { body_.update(data, size); }
-  void body(std::string_view data) { body_.update(data); }
-  /// Returns the field to prepend. Call once.
-  std::string finish(const std::vector<mail::HeaderField>& fields, std::string_view eol);
-
- private:
-  const crypto::PrivateKey& key_;
-  SignerOptions options_;
-  BodyHasher body_;
-};
 
 /// Checks a signature field we produced against the message it is for: the
 /// bh= equals `body_hash` and b= verifies with `key` over the header fields
