@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-// key generate / import / list / export / delete: the seed's "choose the
-// DKIM key length, enter the DKIM selector, generate and save new
-// private/public pair".
+// key generate / import / list / export / delete (dkim-filter-admin(8)):
+// key pairs stored per domain and selector, the record to publish printed.
 #include <algorithm>
 #include <cctype>
 #include <iostream>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// key dns / key check: the seed's "create a TXT DNS record", and the check
-// that what DNS serves is the key the filter signs with.
+// key dns / key check (dkim-filter-admin(8)): the TXT record to publish
+// (RFC 6376 §3.6.1), and the check that what DNS serves is the key the
+// filter signs with.
 #include <iostream>
 
 #include "db/admin/cli.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// user add / set / list / delete: the seed's "edit the outgoing user to
-// enter the DKIM selector", for the three kinds of outgoing user.
+// user add / set / list / delete (dkim-filter-admin(8)): the outgoing users
+// and the DKIM selectors their mail is signed with.
 #include <iostream>
 
 #include "db/admin/cli.h"
@@ -11,7 +11,7 @@
 namespace dkim::admin {
 namespace {
 
-// The seed's wording, shown when a selector is set on such a user.
+// Shown when a selector is set on such a user (dkim-filter(8) rule 2).
 constexpr const char* kReauthRefusal =
     "DKIM signing is unavailable if you are using a re-authenticating user";
 

@@ -56,8 +56,12 @@ std::string sign_message(const crypto::PrivateKey& key, const SignerOptions& opt
 
 /// Checks a signature field we produced against the message it is for: the
 /// bh= equals `body_hash` and b= verifies with `key` over the header fields
-/// listed in h=. Our last line of defence before a message leaves (DESIGN.md
-/// "Every signature is verified against the stored public key").
+/// listed in h=, before the message leaves (dkim-filter(8) "SIGNATURES":
+/// every signature is verified against the stored public key). It catches
+/// a damaged or mismatched key and a signer that hashes other fields than
+/// it lists; it shares the canonicalizer with the signer, so it cannot
+/// catch a canonicalization bug: the interop suite (tests/interop) does,
+/// with independent verifiers.
 bool verify_signature_field(std::string_view field, const std::vector<mail::HeaderField>& fields,
                             std::string_view body_hash, const crypto::PublicKey& key);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// DESIGN.md "Deciding whether and how to sign (the seed's rules)", in order.
+// dkim-filter(8) "SIGNING RULES", in order.
 // Each rule that stops signing names a stable reason for the log line.
 #include "filter/policy/decide.h"
 
@@ -133,7 +133,7 @@ Decision decide(const Request& request, Directory& directory) {
   decision.user = pick.record ? pick.record->name : pick.tried;
   if (!pick.record) return stop(decision, pick.reason);
   const UserRecord& user = *pick.record;
-  // Rule 2. The seed: "DKIM signing is unavailable if you are using a
+  // Rule 2: "DKIM signing is unavailable if you are using a
   // re-authenticating user" - checked before the selector so the log says why.
   if (user.reauthenticating) return stop(decision, "reauthenticating");
   std::vector<std::string> selectors = clean_selectors(user.selectors, decision.bad_selectors);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The seed's signing rules (DESIGN.md "Deciding whether and how to sign"),
-// shared by dkim-filter and `dkim-filter-admin explain`.
+// The signing rules (dkim-filter(8) "SIGNING RULES"), shared by dkim-filter
+// and `dkim-filter-admin explain`.
 #pragma once
 #include <optional>
 #include <string>
@@ -18,7 +18,7 @@ struct UserRecord {
   std::string domain;                  ///< the user's own domain (lower-case A-label)
   std::vector<std::string> selectors;  ///< empty: no DKIM selector set
   bool any_domain = false;             ///< may sign for any From domain
-  bool reauthenticating = false;       ///< never signs (seed)
+  bool reauthenticating = false;       ///< never signs (rule 2)
 };
 
 /// Where decide() looks users and keys up; the keystore implements it, tests

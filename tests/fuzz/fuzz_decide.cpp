@@ -2,7 +2,7 @@
 // The seven signing rules (policy::decide) against a stub Directory whose
 // users and keys, and the message's request, all come from the fuzz input.
 // Names are drawn mostly from a small vocabulary so that lookups hit; the
-// properties below restate DESIGN.md's rules independently of decide.cpp:
+// properties below restate dkim-filter(8)'s SIGNING RULES independently of decide.cpp:
 // whatever decide() answers, it never signs what the rules forbid, and when
 // it says "no-key" there really is none.
 #include <fuzzer/FuzzedDataProvider.h>
