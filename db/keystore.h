@@ -80,7 +80,9 @@ class KeyStore : public policy::Directory {
   /// Inserts, or replaces when `replace`; refuses a duplicate otherwise.
   void put_user(const policy::UserRecord& user, int ip_prefix, bool replace);
   bool delete_user(std::string_view name);
-  std::vector<policy::UserRecord> list_users();
+  /// All users, or those whose own domain is `domain` (its mailbox
+  /// wildcard, logins, bare logins, domain login and IP users added for it).
+  std::vector<policy::UserRecord> list_users(std::string_view domain = {});
 
  private:
   struct Impl;

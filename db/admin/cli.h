@@ -55,6 +55,11 @@ db::KeyStore open_store(const Context& ctx);
 /// §3.5 c=), the filter's own reading of a stored c=; Error(usage) if invalid.
 std::string normalize_canon(const std::string& canon);
 
+/// The users whose mail the key (domain, selector) signs, as
+/// policy::may_sign_with() decides, by name (escaped for one line).
+std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
+                                   const std::string& selector);
+
 int cmd_init(Context& ctx, const std::vector<std::string>& args);
 int cmd_key(Context& ctx, const std::vector<std::string>& args);
 int cmd_user(Context& ctx, const std::vector<std::string>& args);

@@ -127,6 +127,17 @@ std::vector<std::string> key_domains(const UserRecord& user, std::string_view fr
   return domains;
 }
 
+bool may_sign_with(const UserRecord& user, std::string_view key_domain, std::string_view selector) {
+  if (user.reauthenticating) return false;
+  std::vector<std::string> bad;
+  std::vector<std::string> selectors = clean_selectors(user.selectors, bad);
+  if (std::find(selectors.begin(), selectors.end(), mail::ascii_lower(selector)) == selectors.end())
+    return false;
+  if (user.any_domain) return true;
+  std::optional<std::string> own = mail::normalize_domain(user.domain);
+  return own && mail::is_same_or_subdomain(key_domain, *own);
+}
+
 Decision decide(const Request& request, Directory& directory) {
   Decision decision;
   UserPick pick = pick_user(request, directory);

@@ -73,6 +73,13 @@ struct Decision {
 /// `from_domain` is not the user's domain or below it.
 std::vector<std::string> key_domains(const UserRecord& user, std::string_view from_domain);
 
+/// Whether `user`'s mail may be signed with the key of `key_domain` for
+/// `selector`: the user lists the selector, is not re-authenticating, and
+/// `key_domain` is on the search path of some From domain it may sign for
+/// (its own domain or below it; any domain with --any-domain). What
+/// `dkim-filter-admin key delete` refuses to delete without --force.
+bool may_sign_with(const UserRecord& user, std::string_view key_domain, std::string_view selector);
+
 /// Applies the seven rules in order; the first that stops signing gives the
 /// reason. Never throws for bad message content (that is "not signed");
 /// exceptions from the Directory (database locked...) propagate unchanged.
