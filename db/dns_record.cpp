@@ -5,8 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
-#include "filter/dkim/error.h"
 #include "filter/dkim/tag_list.h"
 
 namespace dkim::db {

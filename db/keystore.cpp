@@ -12,7 +12,7 @@
 #include "db/keystore_impl.h"
 #include "db/names.h"
 #include "db/schema.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "db/keystore.h"
 #include "db/keystore_impl.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {

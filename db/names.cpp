@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/dkim/selector.h"
 #include "filter/mail/ascii.h"
 #include "filter/mail/domain_name.h"

@@ -11,9 +11,9 @@
 #include <ctime>
 #include <iostream>
 
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/canonicalize.h"
-#include "filter/dkim/error.h"
 #include "filter/mail/fd_io.h"
 
 namespace dkim::admin {

@@ -10,7 +10,7 @@
 #include "db/admin/percent_decode.h"
 #include "db/dns_record.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/fd_io.h"
 #include "filter/policy/decide.h"
 

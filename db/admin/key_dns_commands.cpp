@@ -8,7 +8,7 @@
 #include "db/dns_query.h"
 #include "db/dns_record.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "db/admin/cli.h"
 #include "db/keystore.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace {
 

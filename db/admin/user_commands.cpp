@@ -5,7 +5,7 @@
 
 #include "db/admin/cli.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/ip_address.h"
 #include "filter/policy/decide.h"
 

@@ -5,7 +5,7 @@
 
 #include "db/keystore.h"
 #include "filter/app/plan.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/dkim/signature.h"
 #include "filter/dkim/tag_list.h"
 #include "filter/mail/ascii.h"

@@ -11,8 +11,8 @@
 
 #include "filter/app/filter_run.h"
 #include "filter/app/options.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "filter/base/error.h"
 #include "filter/dkim/canonicalize.h"
-#include "filter/dkim/error.h"
 
 namespace po = boost::program_options;
 

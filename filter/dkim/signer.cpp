@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "filter/dkim/signer.h"
 
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
-#include "filter/dkim/error.h"
 #include "filter/dkim/header_picker.h"
 #include "filter/dkim/tag_list.h"
 

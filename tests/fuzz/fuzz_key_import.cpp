@@ -24,8 +24,8 @@
 #include <string>
 
 #include "db/admin/percent_decode.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 #include "fuzz_check.h"
 
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim {
 
