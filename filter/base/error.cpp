@@ -3,6 +3,12 @@
 
 namespace dkim {
 
+const ExitCodeInfo* exit_code_info(int code) noexcept {
+  for (const ExitCodeInfo& row : kExitCodes)
+    if (row.code == code) return &row;
+  return nullptr;
+}
+
 int exit_code_for(ErrorKind kind) noexcept {
   switch (kind) {
     case ErrorKind::usage:
