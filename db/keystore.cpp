@@ -337,6 +337,17 @@ std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address)
   return user;
 }
 
+void KeyStore::read_transaction(const std::function<void()>& body) {
+  exec(impl_->db.get(), "BEGIN DEFERRED");
+  try {
+    body();
+    exec(impl_->db.get(), "COMMIT");
+  } catch (...) {
+    sqlite3_exec(impl_->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 std::vector<std::string> KeyStore::lookup_query_plans() {
   std::vector<std::string> plans;
   for (const std::string* sql : {&kFindKeySql, &kHasKeySql, &kUserByLoginSql, &kUserByIpSql}) {
