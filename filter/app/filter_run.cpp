@@ -222,9 +222,11 @@ class Run {
     for (const auto& s : plan.signatures) {
       const std::string& bh = body_hash[s.options.canon.body == Canon::relaxed];
       std::string field = sign_message(s.key, s.options, headers_.fields, bh, headers_.eol);
-      // A corrupted key or a canonicalization bug must never reach
-      // recipients as a broken signature: check it as a verifier would,
-      // with the public key as published (RFC 6376 §6.1.3).
+      // A damaged or mismatched key must never reach recipients as a
+      // broken signature: check it as a verifier would, with the public key
+      // as published (RFC 6376 §6.1.3). The check shares the canonicalizer
+      // with the signer, so a canonicalization bug passes it; the interop
+      // suite (independent verifiers) is what catches those.
       if (!verify_signature_field(field, headers_.fields, bh, s.published))
         throw Error(ErrorKind::internal,
                     "self-check: signature does not verify with the published public key");
