@@ -59,6 +59,8 @@ std::optional<UserName> parse_bare_login(std::string_view local, std::string_vie
                                          std::string* problem) {
   std::string why = local_part_problem(local);
   if (!why.empty()) return refuse(problem, "bare login '" + std::string(local) + "': " + why);
+  if (local == kWildcardLocalPart)
+    return refuse(problem, "'*' is not a login; a mailbox wildcard is written *@DOMAIN");
   auto own = mail::normalize_domain(mail::strip_root_dot(domain), problem);
   if (!own) return std::nullopt;
   UserName u;

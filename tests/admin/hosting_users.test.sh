@@ -74,6 +74,8 @@ refused 64 "no @, no --domain: a domain login" "$ADMIN" user add carol --selecto
 expect_in "$work/err" "domain name 'carol' needs at least two labels" "the domain-login reading is named"
 refused 65 "bare login twice" "$ADMIN" user add alice --domain example.org
 refused 64 "bare login with a space" "$ADMIN" user add "al ice" --domain example.com
+refused 64 "'*' as a bare login" "$ADMIN" user add '*' --domain example.com
+expect_in "$work/err" "mailbox wildcard is written \*@DOMAIN" "the refusal says how to write a wildcard"
 refused 64 "--domain on a login" "$ADMIN" user add bob@example.com --domain example.org
 ok "bare login set" "$ADMIN" user set ALICE --selector s1
 [[ $(sqlite3 "$DB" "select selectors from users where name='alice'") == s1 ]] || fail "user set on a bare login"

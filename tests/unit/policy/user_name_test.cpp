@@ -49,6 +49,8 @@ TEST(UserName, BareLogin) {
   EXPECT_FALSE(parse_bare_login("al ice", "example.com", &why));
   EXPECT_EQ(why, "bare login 'al ice': contains a space, control character or second '@'");
   EXPECT_FALSE(parse_bare_login("alice", "localhost", &why));
+  EXPECT_FALSE(parse_bare_login("*", "example.com", &why));
+  EXPECT_EQ(why, "'*' is not a login; a mailbox wildcard is written *@DOMAIN");
 }
 
 TEST(UserName, LookupNames) {
