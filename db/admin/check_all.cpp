@@ -15,7 +15,7 @@
 
 #include "db/admin/cli.h"
 #include "db/admin/publish.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

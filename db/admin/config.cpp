@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "db/config_options.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace po = boost::program_options;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-// key generate / import / list / export / delete: the seed's "choose the
-// DKIM key length, enter the DKIM selector, generate and save new
-// private/public pair".
+// key generate / import / list / export / delete (dkim-filter-admin(8)):
+// key pairs stored per domain and selector, the record to publish printed.
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -11,8 +10,9 @@
 #include "db/admin/percent_decode.h"
 #include "db/dns_record.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/fd_io.h"
+#include "filter/policy/decide.h"
 
 namespace dkim::admin {
 namespace {
@@ -167,6 +167,18 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
               << "\t" << when(k.activated) << "\t" << when(k.retired) << "\t" << when(k.revoked) << "\n";
   return 0;
 }
+
+}  // namespace
+
+std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
+                                   const std::string& selector) {
+  std::vector<std::string> users;
+  for (const auto& u : store.list_users())
+    if (policy::may_sign_with(u, domain, selector)) users.push_back(db::escape_text(u.name));
+  return users;
+}
+
+namespace {
 
 db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const std::string& selector) {
   auto key = store.find_key(domain, selector);

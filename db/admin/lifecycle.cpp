@@ -7,7 +7,7 @@
 #include <map>
 
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {
@@ -239,12 +239,16 @@ void revoke(Lifecycle& lc, db::KeyRecord key, bool force) {
   });
 }
 
-void remove(Lifecycle& lc, const db::KeyRecord& key, bool force) {
+void remove(Lifecycle& lc, const db::KeyRecord& key, bool force, const std::vector<std::string>& users) {
   bool free =
       key.state == db::KeyState::revoked || (key.state == db::KeyState::pending && key.activated == 0);
-  if (!free && !force)
+  if (!free && !force) {
+    std::string names;
+    for (const auto& u : users) names += (names.empty() ? "" : ", ") + u;
     refuse("key delete: " + key_text(key) + " is " + std::string(db::key_state_name(key.state)) +
-           "; revoke it first (key revoke), or use --force");
+           (names.empty() ? "" : " and in use by " + names + " (their mail would go out unsigned)") +
+           "; rotate or revoke it first (key rotate, key revoke), or use --force");
+  }
   in_transaction(lc, [&] {
     lc.store.delete_key(key.domain, key.selector);
     note(lc, "deleted " + key_text(key));

@@ -70,8 +70,9 @@ void activate(Lifecycle& lc, db::KeyRecord key, bool force);
 void revoke(Lifecycle& lc, db::KeyRecord key, bool force);
 
 /// Deletes a key and, when dns-update is set, its record. Refuses without
-/// `force` an active or retired key, and a pending key that was active.
-void remove(Lifecycle& lc, const db::KeyRecord& key, bool force);
+/// `force` an active or retired key, and a pending key that was active;
+/// the refusal names `users` (those who sign with it).
+void remove(Lifecycle& lc, const db::KeyRecord& key, bool force, const std::vector<std::string>& users = {});
 
 /// Sends the record the key's state publishes (dns-update must be set).
 void publish(Lifecycle& lc, db::KeyRecord key);

@@ -9,7 +9,7 @@
 #include "db/admin/cli.h"
 #include "db/admin/lifecycle.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {
@@ -152,12 +152,13 @@ int cmd_key_delete(Context& ctx, const std::vector<std::string>& args) {
       "key delete",
       "DOMAIN SELECTOR [--force]",
       "Deletes a revoked or never-activated key, and its record when dns-update is set. An active "
-      "or retired key needs --force.",
+      "or retired key needs --force; the refusal names the users that sign with an active one.",
       {"DOMAIN", "SELECTOR"},
       2,
       ""};
   po::options_description opts("Options");
-  opts.add_options()("force", "also delete an active or retired key");
+  opts.add_options()("force",
+                     "also delete an active or retired key (the users of an active one then send unsigned)");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
@@ -165,17 +166,12 @@ int cmd_key_delete(Context& ctx, const std::vector<std::string>& args) {
   return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
     auto key = require_key(lc.store, domain, selector);
     crypto::cleanse(key.private_pem);
-    remove(lc, key, vm.count("force") > 0);
-    if (lc.store.has_key(domain, key.slot)) return 0;
-    for (const auto& u : lc.store.list_users()) {
-      bool names = std::find(u.selectors.begin(), u.selectors.end(), key.slot) != u.selectors.end();
-      bool covers =
-          u.any_domain || u.domain == domain ||
-          (domain.size() > u.domain.size() &&
-           domain.compare(domain.size() - u.domain.size() - 1, std::string::npos, "." + u.domain) == 0);
-      if (names && covers)
-        warn("user " + u.name + " still lists selector " + key.slot + ", which has no active key now");
-    }
+    // Who signs with it: an active key's slot, as the filter decides.
+    std::vector<std::string> users;
+    if (key.state == db::KeyState::active) users = key_users(lc.store, domain, key.slot);
+    remove(lc, key, vm.count("force") > 0, users);
+    for (const auto& u : users)
+      warn("user " + u + " still lists selector " + key.slot + ", which has no active key now");
     return 0;
   });
 }

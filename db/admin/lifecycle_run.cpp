@@ -7,7 +7,7 @@
 #include <set>
 
 #include "db/admin/lifecycle.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

@@ -2,7 +2,7 @@
 #include "db/admin/publish.h"
 
 #include "db/dns_record.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "db/dns/client.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 // Last: ldns's headers (through OpenSSL's) must not come before the C++
 // library's, or clang reads libstdc++'s __is_signed as its builtin.

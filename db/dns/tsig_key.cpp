@@ -13,7 +13,7 @@
 
 #include "filter/crypto/base64.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db::dns {
 namespace {

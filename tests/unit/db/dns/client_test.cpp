@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db::dns {
 namespace {
