@@ -11,9 +11,9 @@
 #include <optional>
 #include <vector>
 
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
 #include "filter/crypto/key.h"
-#include "filter/base/error.h"
 
 namespace dkim::db::dns {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "db/dns/tsig_key.h"
-#include "filter/crypto/base64.h"
 #include "filter/base/error.h"
+#include "filter/crypto/base64.h"
 #include "fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
