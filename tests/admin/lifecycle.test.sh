@@ -173,6 +173,18 @@ expect_in "$work/err" "refused: NOTAUTH" "wrong key: the server's answer"
 [[ -z $(served "$P" "s1-wrongkey._domainkey.$ZONE") ]] || fail "a wrong TSIG key published a record"
 refused 75 "revoke with a wrong TSIG key" "${A[@]}" key revoke "$ZONE" "$new" --force
 [[ $(state_of "$new") == active ]] || fail "a refused revocation changed the state"
+# rotate-every: a slot whose active key is older starts its next rotation,
+# once (a second run finds the pending key and leaves it).
+write_conf "$DNS_KEY"
+printf 'rotate-every = 30d\n' >> "$conf"
+ok "run, rotate-every" "${A[@]}" lifecycle run --now $((T0 + 20 * 86400)) "${NS[@]}"
+grep -q '^rotate:' "$work/out" && fail "rotated a key younger than rotate-every: $(cat "$work/out")"
+ok "run, rotate-every due" "${A[@]}" lifecycle run --now $((T0 + 100 * 86400)) "${NS[@]}"
+expect_in "$work/out" "^rotate: pending key s1-[0-9]{8}._domainkey.$ZONE for slot s1" "rotate-every rotates s1"
+expect_in "$work/out" "^rotate: pending key s2-[0-9]{8}._domainkey.$ZONE for slot s2" "rotate-every rotates s2"
+ok "run, rotate-every again" "${A[@]}" lifecycle run --now $((T0 + 100 * 86400)) "${NS[@]}"
+grep -q '^rotate:' "$work/out" && fail "a second run rotated again: $(cat "$work/out")"
+[[ $(sqlite3 "$DB" "select count(*) from keys where state='pending'") == 2 ]] || fail "rotate-every: not two pending keys"
 # No update without TSIG: dns-update without a key is a configuration error.
 write_conf "$DNS_KEY"
 sed -i '/^dns-update-key/d' "$conf"
