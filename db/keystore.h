@@ -47,6 +47,10 @@ class KeyStore : public policy::Directory {
   ~KeyStore() override;
 
   int schema_version() const;
+  /// PRAGMA data_version: a number that changes whenever another connection
+  /// commits to the file (sqlite.org/pragma.html#pragma_data_version), so a
+  /// long-lived reader knows when its cached keys may be stale.
+  long long data_version();
   const std::string& path() const { return path_; }
 
   // ---- lookups (filter and admin) --------------------------------------

@@ -88,7 +88,11 @@ void read_config_file(const std::string& path, bool must_exist, po::variables_ma
     throw Error(ErrorKind::config, "config: cannot read " + path);
   }
   try {
-    po::store(po::parse_config_file(in, shared_options()), vm);
+    // One file serves dkim-filter and dkim-filter-milter: the milter's own
+    // option is accepted here and not used.
+    po::options_description file_options;
+    file_options.add(shared_options()).add_options()("socket", po::value<std::string>());
+    po::store(po::parse_config_file(in, file_options), vm);
   } catch (const po::error& e) {
     throw Error(ErrorKind::config, "config: " + path + ": " + e.what());
   }

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: MIT
+// What a long-lived reader (dkim-filter-milter) asks to notice changes.
+#include "db/keystore.h"
+#include "db/keystore_impl.h"
+
+namespace dkim::db {
+
+long long KeyStore::data_version() { return query_integer(impl_->db.get(), "PRAGMA data_version"); }
+
+}  // namespace dkim::db
