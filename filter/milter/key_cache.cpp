@@ -35,8 +35,8 @@ KeyCache::Stats KeyCache::stats() {
 std::optional<KeyCache::FileState> KeyCache::file_state() const {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) return std::nullopt;
-  return FileState{st.st_dev, st.st_ino, st.st_size,
-                   static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000LL + st.st_mtim.tv_nsec};
+  auto ns = [](const timespec& t) { return static_cast<long long>(t.tv_sec) * 1'000'000'000LL + t.tv_nsec; };
+  return FileState{st.st_dev, st.st_ino, st.st_size, ns(st.st_mtim), ns(st.st_ctim)};
 }
 
 // Reopens on a different file, invalidates on a commit by someone else.

@@ -3,9 +3,10 @@
 // every session, and the private keys parsed once and kept (in OpenSSL's
 // secure heap when the daemon set one up) until the database changes.
 //
-// Before each message the file is checked: a different inode, size or
-// modification time (a restore that replaced the file) reopens the
-// connection; a different PRAGMA data_version (another process committed)
+// Before each message the file is checked: a different inode, size,
+// modification or status change time (a restore that replaced the file, a
+// chmod) reopens the connection, so the checks of opening (mode, schema)
+// apply again; a different PRAGMA data_version (another process committed)
 // marks every cached key stale. A stale key is looked up again and reused
 // when its row is unchanged (same PEM digest and c=), parsed anew
 // otherwise; keys dropped from the cache are wiped when the last message
@@ -64,9 +65,10 @@ class KeyCache {
     dev_t dev = 0;
     ino_t ino = 0;
     off_t size = 0;
-    long long mtime_ns = 0;
+    long long mtime_ns = 0, ctime_ns = 0;  // ctime: also a chmod or chown
     bool operator==(const FileState& o) const {
-      return dev == o.dev && ino == o.ino && size == o.size && mtime_ns == o.mtime_ns;
+      return dev == o.dev && ino == o.ino && size == o.size && mtime_ns == o.mtime_ns &&
+             ctime_ns == o.ctime_ns;
     }
   };
   struct Entry {
