@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # dkim-filter-milter under load with the real Postfix (the SHIPPED
-# examples/postfix-milter, as milter.test.sh): LOAD_COUNT (default 1500)
+# examples/postfix-milter, as milter.test.sh): LOAD_COUNT (default 2000)
 # messages over LOAD_CONNECTIONS (default 8) SASL sessions while
 # dkim-filter-admin keeps rotating keys, switching users between RSA and
 # RSA + Ed25519 and adding and deleting unrelated users and keys (the
