@@ -7,4 +7,6 @@ namespace dkim::db {
 
 long long KeyStore::data_version() { return query_integer(impl_->db.get(), "PRAGMA data_version"); }
 
+void KeyStore::release_memory() { sqlite3_db_release_memory(impl_->db.get()); }
+
 }  // namespace dkim::db

@@ -16,6 +16,12 @@ enum class SecureHeap {
   off,       ///< could not be set up: keys live in the ordinary heap
 };
 
+/// Makes every block OpenSSL frees be overwritten first. OpenSSL's PEM
+/// reader keeps the key's text in ordinary buffers that it frees without
+/// clearing; in a process that lives on, that text would stay readable.
+/// Must be the first OpenSSL call of the process; returns false otherwise.
+bool cleanse_freed_memory();
+
 /// Sets up the secure heap once, before any key is loaded. `bytes` must be
 /// a power of two. Later calls return the first call's outcome.
 SecureHeap enable_secure_heap(std::size_t bytes);

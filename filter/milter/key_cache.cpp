@@ -106,6 +106,14 @@ std::shared_ptr<const LoadedKey> KeyCache::key_for(const policy::KeyRef& ref) {
 
 KeyedDecision KeyCache::decide(const policy::Request& request) {
   std::lock_guard<std::mutex> lock(mutex_);
+  // Key rows pass through SQLite's page cache (has_key reads the keys
+  // table, a miss reads the PEM): wipe it on the way out, whatever happens.
+  struct ReleaseOnExit {
+    std::optional<db::KeyStore>& store;
+    ~ReleaseOnExit() {
+      if (store) store->release_memory();
+    }
+  } release{store_};
   refresh();
   // A key deleted between decide() and its lookup: decide again, on what
   // the database says now.

@@ -57,7 +57,7 @@ bool daemonize() {
   return true;
 }
 
-int run(const dkim::milter::Options& options) {
+int run(const dkim::milter::Options& options, bool wiping) {
   using dkim::milter::log_notice;
   using dkim::milter::Severity;
   auto heap = dkim::crypto::enable_secure_heap(kSecureHeapBytes);
@@ -91,7 +91,8 @@ int run(const dkim::milter::Options& options) {
              "listening on " + spec + ", database " + db + ", key memory " +
                  (heap == dkim::crypto::SecureHeap::locked     ? "locked"
                   : heap == dkim::crypto::SecureHeap::unlocked ? "NOT locked (raise LimitMEMLOCK)"
-                                                               : "NOT in the secure heap"));
+                                                               : "NOT in the secure heap") +
+                 (wiping ? "" : ", freed memory NOT wiped"));
   int rc = smfi_main();
   log_notice(Severity::info, "stopped");
   return rc == MI_SUCCESS ? dkim::exit_code::ok : dkim::exit_code::software;
@@ -103,11 +104,14 @@ int main(int argc, char** argv) {
   // Private keys live in this process: no core dumps, no ptrace by others.
   ::prctl(PR_SET_DUMPABLE, 0);
   std::signal(SIGPIPE, SIG_IGN);
+  // Before anything of OpenSSL runs: its freed buffers (the PEM reader's
+  // lines among them) are wiped in a process that lives for months.
+  bool wiping = dkim::crypto::cleanse_freed_memory();
   dkim::crypto::initialize();
   try {
     auto options = dkim::milter::parse_options(argc, argv);
     if (!options) return dkim::exit_code::ok;
-    return run(*options);
+    return run(*options, wiping);
   } catch (const dkim::Error& e) {
     say(e.what());
     return dkim::exit_code_for(e.kind());

@@ -162,7 +162,30 @@ msg=$(wait_delivered rotated)
 verify_signed "$msg" 2
 mt_verify_all "$msg" customer-b.example s2026rsa s2027ed
 
-# 8. The milter stopped: milter_default_action = tempfail defers (4xx), never
+# 8. Key hygiene in the long-lived process: after signing with every key,
+#    no private key's PEM text is left in the milter's memory (the keys are
+#    held parsed, in OpenSSL's secure heap). The scanner must find the text
+#    in a process that does hold it, or the check proves nothing.
+slices() { grep -hv -- '-----' "$@" | awk '{ for (i = 1; i + 23 <= length($0); i += 12) print substr($0, i, 24) }'; }
+for key in "customer-a.example s2026rsa" "customer-a.example s2026ed" "customer-b.example s2026rsa" \
+           "customer-b.example s2027ed" "example.com rr" "example.com ss" "example.com ed"; do
+  # shellcheck disable=SC2086 # two words: domain and selector
+  admin key export $key
+done >"$E2E_TMP/keys.pem" || die "key export failed"
+slices "$E2E_TMP/keys.pem" >"$E2E_TMP/needles"
+scanner=$DKIM_SRC/tests/cli/lib/scan_memory.py
+$PY -c 'import sys; k = open(sys.argv[1]).read(); print("ready", flush=True); sys.stdin.read()' \
+  "$E2E_TMP/keys.pem" >"$E2E_TMP/holder.out" < <(sleep 60) &
+holder=$!
+wait_until 10 "the control process to read the keys" grep -q ready "$E2E_TMP/holder.out"
+if $PY "$scanner" "$holder" "$E2E_TMP/needles" >/dev/null 2>&1; then die "the memory scan cannot see key text"; fi
+kill "$holder" 2>/dev/null || true
+rc=0
+$PY "$scanner" "$MT_PID" "$E2E_TMP/needles" >"$E2E_TMP/scan" 2>&1 || rc=$?
+[ "$rc" -eq 0 ] || die "private key PEM text in the milter's memory (scan exit $rc): $(head -n 3 "$E2E_TMP/scan")"
+note "no private key text in the milter's memory after signing with 7 keys"
+
+# 9. The milter stopped: milter_default_action = tempfail defers (4xx), never
 #    accepts unsigned; restarted, the same message goes through signed.
 mt_stop TERM
 if (submit alice@customer-a.example alice@customer-a.example alice@customer-a.example stopped) 2>/dev/null; then
