@@ -44,7 +44,7 @@ std::string unix_socket_path(const std::string& spec) {
 // Detaches from the terminal and the session (the classic double fork is
 // not needed: setsid() in the child of one fork cannot get a terminal back
 // by opening one, as we open none).
-bool daemonize() {
+bool daemonize(bool keep_stderr) {
   pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid > 0) std::_Exit(0);
@@ -52,7 +52,8 @@ bool daemonize() {
   if (::chdir("/") != 0) return false;
   int null = ::open("/dev/null", O_RDWR);
   if (null < 0) return false;
-  for (int fd = 0; fd < 3; ++fd) ::dup2(null, fd);
+  // --log stderr keeps standard error: the log goes there.
+  for (int fd = 0; fd < (keep_stderr ? 2 : 3); ++fd) ::dup2(null, fd);
   if (null > 2) ::close(null);
   return true;
 }
@@ -82,7 +83,7 @@ int run(const dkim::milter::Options& options, bool wiping) {
   // RuntimeDirectory), whatever the umask.
   std::string path = unix_socket_path(spec);
   if (!path.empty()) ::chmod(path.c_str(), 0660);
-  if (!options.foreground && !daemonize()) {
+  if (!options.foreground && !daemonize(options.log == dkim::app::LogTarget::stderr_)) {
     say("cannot detach");
     return dkim::exit_code::oserr;
   }
