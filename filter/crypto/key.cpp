@@ -91,15 +91,9 @@ EvpPkeyPtr rsa_from_pkcs1(std::string_view der) {
   for (int i = 0; i < 8; ++i) {
     std::string_view v = (*ints)[static_cast<std::size_t>(i) + 1];
     if (static_cast<unsigned char>(v[0]) & 0x80) return nullptr;  // negative: not a key
-    // n and e are public; d and the CRT values go to OpenSSL's secure heap
-    // when a long-lived process set one up (secure_heap.h): a secure
-    // number makes its parameter, and the provider's copy, secure too.
-    numbers[i].reset(i < 2 ? BN_new() : BN_secure_new());
-    if (!numbers[i] ||
-        !BN_bin2bn(reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()),
-                   numbers[i].get()) ||
-        OSSL_PARAM_BLD_push_BN(bld.get(), kNames[i], numbers[i].get()) != 1)
-      return nullptr;
+    numbers[i].reset(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()), nullptr));
+    if (!numbers[i] || OSSL_PARAM_BLD_push_BN(bld.get(), kNames[i], numbers[i].get()) != 1) return nullptr;
   }
   std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
   EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
