@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "db/dns_record.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -53,35 +54,75 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_tag_list(s
   return tags;
 }
 
-RecordCheck check_one(const std::string& record, const crypto::PublicKey& expected) {
+// RFC 6376 §3.6.1 s=: "a colon-separated list of service types to which
+// this record applies. Verifiers for a given service type MUST ignore this
+// record if the appropriate type is not listed"; "*" matches all.
+bool applies_to_email(const std::map<std::string, std::string>& tags) {
+  auto s = tags.find("s");
+  if (s == tags.end()) return true;  // default "*"
+  std::string_view list = s->second;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t colon = list.find(':', start);
+    if (colon == std::string_view::npos) colon = list.size();
+    std::string_view type = trim(list.substr(start, colon - start));
+    if (type == "*" || type == "email") return true;
+    start = colon + 1;
+  }
+  return false;
+}
+
+struct OneCheck {
+  RecordCheck check;
+  bool key_record = false;  ///< a DKIM key record an email verifier would consider
+};
+
+OneCheck check_one(const std::string& record, const crypto::PublicKey& expected) {
   std::string why;
   auto tags = parse_tag_list(record, why);
-  if (!tags) return {RecordStatus::malformed, "record is not a tag list: " + why};
+  if (!tags) return {{RecordStatus::malformed, "record is not a tag list: " + why}};
   std::map<std::string, std::string> t(tags->begin(), tags->end());
   // §3.6.1: v= "MUST be the first tag in the record" when present.
   if (t.count("v") && (tags->front().first != "v" || t["v"] != "DKIM1"))
-    return {RecordStatus::malformed, "v= must be the first tag and equal DKIM1"};
-  if (!t.count("p")) return {RecordStatus::malformed, "record has no p= tag"};
+    return {{RecordStatus::malformed, "v= must be the first tag and equal DKIM1"}};
+  if (!t.count("p")) return {{RecordStatus::malformed, "record has no p= tag"}, t.count("v") > 0};
+  if (!applies_to_email(t))
+    return {
+        {RecordStatus::not_for_email,
+         "record has s=" + t["s"] + ", which excludes email (RFC 6376 section 3.6.1: verifiers ignore it)"}};
   std::string k = t.count("k") ? t["k"] : "rsa";
-  if (k != "rsa" && k != "ed25519") return {RecordStatus::malformed, "unknown key type k=" + k};
+  if (k != "rsa" && k != "ed25519") return {{RecordStatus::malformed, "unknown key type k=" + k}, true};
   if (t.count("h") && t["h"].find("sha256") == std::string::npos)
-    return {RecordStatus::malformed, "h=" + t["h"] + " does not allow sha256"};
+    return {{RecordStatus::malformed, "h=" + t["h"] + " does not allow sha256"}, true};
   std::string p;
   for (char c : t["p"])
     if (!is_wsp(c)) p += c;
-  if (p.empty()) return {RecordStatus::different_key, "record revokes the key (empty p=)"};
-  if (!crypto::base64_decode(p)) return {RecordStatus::malformed, "p= is not base64"};
+  if (p.empty()) return {{RecordStatus::different_key, "record revokes the key (empty p=)"}, true};
+  if (!crypto::base64_decode(p)) return {{RecordStatus::malformed, "p= is not base64"}, true};
   std::string expected_k(crypto::key_type_name(expected.type()));
   if (k != expected_k)
-    return {RecordStatus::different_key, "record has k=" + k + ", the stored key is " + expected_k};
+    return {{RecordStatus::different_key, "record has k=" + k + ", the stored key is " + expected_k}, true};
   try {
     auto published = crypto::PublicKey::from_dns_value(expected.type(), p);
     if (published.dns_value() == expected.dns_value())
-      return {RecordStatus::match, "record matches the stored key"};
+      return {{RecordStatus::match, "record matches the stored key"}, true};
   } catch (const Error&) {
-    return {RecordStatus::malformed, "p= is not a valid " + k + " public key"};
+    return {{RecordStatus::malformed, "p= is not a valid " + k + " public key"}, true};
   }
-  return {RecordStatus::different_key, "record publishes a different key (stale record?)"};
+  return {{RecordStatus::different_key, "record publishes a different key (stale record?)"}, true};
+}
+
+// Which failure says most when nothing matches: a DKIM record with another
+// key, then one meant for other services, then anything malformed.
+int rank(RecordStatus s) {
+  switch (s) {
+    case RecordStatus::different_key:
+      return 3;
+    case RecordStatus::not_for_email:
+      return 2;
+    default:
+      return 1;
+  }
 }
 
 }  // namespace
@@ -110,17 +151,69 @@ std::string zone_line(std::string_view name, std::string_view value) {
 
 RecordCheck check_records(const std::vector<std::string>& txt_records, const crypto::PublicKey& expected) {
   if (txt_records.empty()) return {RecordStatus::no_record, "no TXT record at this name"};
-  std::optional<RecordCheck> best;
-  for (const auto& record : txt_records) {
-    RecordCheck r = check_one(record, expected);
-    if (r.status == RecordStatus::match) return r;
-    // A DKIM record with another key says more than an unrelated TXT record.
-    if (!best || (r.status == RecordStatus::different_key && best->status != RecordStatus::different_key))
-      best = r;
+  std::vector<std::string> distinct;
+  for (const auto& r : txt_records)
+    if (std::find(distinct.begin(), distinct.end(), r) == distinct.end()) distinct.push_back(r);
+  std::optional<RecordCheck> match, best;
+  int others = 0;  // DKIM key records that do not publish this key
+  for (const auto& record : distinct) {
+    OneCheck one = check_one(record, expected);
+    if (one.check.status == RecordStatus::match) {
+      match = one.check;
+      continue;
+    }
+    if (one.key_record) ++others;
+    if (!best || rank(one.check.status) > rank(best->status)) best = one.check;
   }
-  if (txt_records.size() > 1)
-    best->detail += " (" + std::to_string(txt_records.size()) + " TXT records at this name)";
+  // RFC 6376 §3.6.2.2: with several key records a verifier "can choose one
+  // of the key records": whether it picks ours is undefined.
+  if (match && others > 0)
+    return {RecordStatus::ambiguous, std::to_string(others + 1) +
+                                         " different DKIM records are published at this name and verifiers "
+                                         "may use any of them (RFC 6376 section 3.6.2.2); remove all but the "
+                                         "one with the stored key"};
+  if (match) return *match;
+  if (distinct.size() > 1)
+    best->detail += " (" + std::to_string(distinct.size()) + " TXT records at this name)";
   return *best;
+}
+
+int record_exit_code(RecordStatus status) {
+  switch (status) {
+    case RecordStatus::match:
+      return 0;
+    case RecordStatus::different_key:
+    case RecordStatus::ambiguous:
+    case RecordStatus::not_for_email:
+      return 1;
+    case RecordStatus::no_record:
+      return 2;
+    case RecordStatus::malformed:
+      return 3;
+    case RecordStatus::dns_error:
+      return 4;
+  }
+  return 4;
+}
+
+std::string_view record_status_words(RecordStatus status) {
+  switch (status) {
+    case RecordStatus::match:
+      return "matches";
+    case RecordStatus::different_key:
+      return "different key";
+    case RecordStatus::no_record:
+      return "no record";
+    case RecordStatus::malformed:
+      return "malformed record";
+    case RecordStatus::dns_error:
+      return "DNS error";
+    case RecordStatus::ambiguous:
+      return "ambiguous";
+    case RecordStatus::not_for_email:
+      return "not for email";
+  }
+  return "DNS error";
 }
 
 }  // namespace dkim::db

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/names.h"  // escape_text, for showing what DNS returned
 #include "filter/crypto/key.h"
 
 namespace dkim::db {
@@ -24,14 +25,22 @@ std::vector<std::string> split_txt_strings(std::string_view value, size_t max = 
 /// One zone-file line: `NAME. IN TXT "..." "..."`.
 std::string zone_line(std::string_view name, std::string_view value);
 
-/// What DNS says about a stored key. The numbers are `key check`'s exit codes.
+/// What DNS says about a stored key.
 enum class RecordStatus {
-  match = 0,          ///< a record publishes exactly this public key
-  different_key = 1,  ///< a DKIM record exists with another key (stale), other type, or revoked
-  no_record = 2,      ///< NXDOMAIN, or no TXT record at the name
-  malformed = 3,      ///< TXT present but not a usable DKIM key record
-  dns_error = 4,      ///< timeout, SERVFAIL, REFUSED... (set by the caller)
+  match,          ///< a record publishes exactly this public key, and no other DKIM record is there
+  different_key,  ///< a DKIM record exists with another key (stale), other type, or revoked
+  no_record,      ///< NXDOMAIN, or no TXT record at the name
+  malformed,      ///< TXT present but not a usable DKIM key record
+  dns_error,      ///< timeout, SERVFAIL, REFUSED... (set by the caller)
+  ambiguous,      ///< the matching record and a different DKIM record are both published (§3.6.2.2)
+  not_for_email,  ///< the matching record's s= excludes email (§3.6.1)
 };
+
+/// `key check`'s exit status for `status`: 0 match, 1 a mismatch (different
+/// key, ambiguous, not for email), 2 no record, 3 malformed, 4 DNS error.
+int record_exit_code(RecordStatus status);
+/// Its one- or two-word name in `key check`'s output ("matches", ...).
+std::string_view record_status_words(RecordStatus status);
 
 struct RecordCheck {
   RecordStatus status = RecordStatus::no_record;

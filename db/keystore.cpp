@@ -25,7 +25,8 @@ constexpr std::string_view kDefaultPath = "/var/lib/dkim-filter/dkim.db";
 // The filter's per-message queries; each is one primary-key search
 // (lookup_query_plans() lets a test prove it).
 const std::string kFindKeySql =
-    "SELECT type, bits, private_pem, canon, created FROM keys WHERE domain = ?1 AND selector = ?2";
+    "SELECT type, bits, private_pem, canon, created, public_key FROM keys WHERE domain = ?1 AND selector = "
+    "?2";
 const std::string kHasKeySql = "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2";
 const std::string kUserByLoginSql =
     "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1 AND kind IN ('login', 'domain')";
@@ -46,29 +47,71 @@ std::string mode_text(mode_t mode) {
   return buf;
 }
 
-// stat() with the errors the filter must tell apart: a missing file is a
-// configuration problem, an unreadable one may be transient.
+// lstat() with the errors the filter must tell apart: a missing file is a
+// configuration problem, an unreadable one may be transient. A symbolic
+// link is refused by name: SQLite is opened with SQLITE_OPEN_NOFOLLOW
+// (sqlite.org/c3ref/open.html), which would otherwise only say "unable to
+// open database file", and a link would let whoever can write its
+// directory point the filter at another file.
 struct stat stat_database(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT)
       fail(ErrorKind::config, "database " + path + " does not exist (create it with dkim-filter-admin init)");
     fail(ErrorKind::temporary, "cannot stat " + path + ": " + std::strerror(errno));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    char target[4096];
+    ssize_t n = ::readlink(path.c_str(), target, sizeof target - 1);
+    std::string to = n > 0 ? " to " + std::string(target, static_cast<size_t>(n)) : "";
+    fail(ErrorKind::config, path + " is a symbolic link" + to +
+                                "; symbolic links are refused, name the database file itself (--db)");
   }
   if (!S_ISREG(st.st_mode)) fail(ErrorKind::config, path + " is not a regular file");
   return st;
 }
 
-// A reader that may not write the directory needs the -wal and -shm files
-// the admin keeps; if someone removed them (sqlite3 run by hand does when it
-// closes the database), say how to get them back instead of SQLite's
-// "attempt to write a readonly database".
-void explain_wal_failure(const std::string& path, const Error& e) {
-  struct stat st {};
-  bool missing = ::stat((path + "-wal").c_str(), &st) != 0 || ::stat((path + "-shm").c_str(), &st) != 0;
-  if (missing && e.kind() == ErrorKind::temporary)
-    fail(ErrorKind::temporary, path + "-wal or -shm is missing and cannot be created by this user; " +
-                                   "run any dkim-filter-admin command (e.g. key list) to recreate them");
+// The files SQLite keeps beside a database (sqlite.org/tempfiles.html): the
+// rollback journal, and the -wal and -shm of a database still in WAL mode
+// (one written by an older dkim-filter-admin, or switched by hand). They
+// hold database pages, so key rows: each one that exists must be as private
+// as the database itself.
+constexpr const char* kSideSuffixes[] = {"-journal", "-wal", "-shm"};
+
+// Refuses (Error(config)) the database or any side file that others can
+// access, naming every such file in one line so one command fixes them all.
+void check_private(const std::string& path, const struct stat& db_st) {
+  std::string bad, names;
+  auto add = [&](const std::string& file, const std::string& why) {
+    bad += (bad.empty() ? "" : ", ") + file + " " + why;
+    names += " " + file;
+  };
+  if (db_st.st_mode & 007) add(path, "(mode " + mode_text(db_st.st_mode) + ")");
+  for (const char* suffix : kSideSuffixes) {
+    std::string side = path + suffix;
+    struct stat st {};
+    if (::lstat(side.c_str(), &st) != 0) continue;  // absent: nothing to protect
+    if (S_ISLNK(st.st_mode))
+      fail(ErrorKind::config, side + " is a symbolic link; remove it (SQLite side files are never links)");
+    if (st.st_mode & 007) add(side, "(mode " + mode_text(st.st_mode) + ")");
+  }
+  if (!bad.empty()) fail(ErrorKind::config, "accessible by others: " + bad + "; run chmod o-rwx" + names);
+}
+
+// The first read tells a file that is not a database, and a hot journal
+// (sqlite.org/fileformat.html#hot_journals) left by an interrupted writer,
+// from other failures, and says what to do about each.
+void explain_open_failure(sqlite3* db, const std::string& path) {
+  int ext = sqlite3_extended_errcode(db);
+  // Temporary like any damaged file (a restore may be under way), but named
+  // for what it is.
+  if ((ext & 0xff) == SQLITE_NOTADB)
+    fail(ErrorKind::temporary, path + " is not a SQLite database (check --db, or restore it from a backup)");
+  // A read-only connection cannot roll a hot journal back; any writer
+  // (every dkim-filter-admin command) does so on open.
+  if (ext == SQLITE_READONLY_ROLLBACK)
+    fail(ErrorKind::temporary, path + "-journal is a hot journal left by an interrupted write; " +
+                                   "run any dkim-filter-admin command (e.g. key list) to roll it back");
 }
 
 SqlitePtr open_sqlite(const std::string& path, int flags) {
@@ -82,6 +125,58 @@ SqlitePtr open_sqlite(const std::string& path, int flags) {
   return db;
 }
 
+// A rollback journal, not WAL (sqlite.org/pragma.html#pragma_journal_mode):
+// with DELETE the journal exists only while a write transaction runs, so
+// the filter needs no side file at all and nothing an administrator's own
+// sqlite3 (.backup, PRAGMA quick_check) does to -wal/-shm can stop it. A
+// database left in WAL mode by an older version is converted here: SQLite
+// checkpoints the WAL into the file and deletes it; a -shm left behind
+// (earlier versions kept both with SQLITE_FCNTL_PERSIST_WAL) is removed
+// too, since no WAL connection can remain once the switch succeeded.
+// secure_delete (pragma.html#pragma_secure_delete, a per-connection
+// setting) overwrites deleted content with zeros in the database file, so
+// a deleted key does not linger in free pages; the journal, which holds
+// the previous page images while a write runs, is deleted at commit.
+void use_rollback_journal(sqlite3* db, const std::string& path) {
+  exec(db, "PRAGMA secure_delete = ON");
+  auto journal_mode = [db](const char* sql) {
+    Statement st(db, sql);
+    std::string mode = st.step() ? st.text(0) : "";
+    st.reset();
+    return mode;
+  };
+  bool was_wal = journal_mode("PRAGMA journal_mode") == "wal";
+  std::string mode = journal_mode("PRAGMA journal_mode = DELETE");
+  if (mode != "delete")
+    fail(ErrorKind::temporary, "cannot switch " + path + " to a rollback journal (journal_mode is " + mode +
+                                   "; another process holds it open?)");
+  if (was_wal)
+    for (const char* suffix : {"-wal", "-shm"}) ::unlink((path + suffix).c_str());
+}
+
+// Migration 2's data step: the p= value of every existing key, derived
+// from its private key. A row whose private key does not load keeps ''
+// (the filter refuses it as unusable, as it would have before); the
+// migration itself does not fail for it, so the other keys stay usable.
+void fill_public_keys(sqlite3* db) {
+  Statement select(db, "SELECT domain, selector, private_pem FROM keys WHERE public_key = ''");
+  Statement update(db, "UPDATE keys SET public_key = ?3 WHERE domain = ?1 AND selector = ?2");
+  std::vector<std::pair<std::string, std::string>> names;
+  std::vector<std::string> values;
+  while (select.step()) {
+    std::string pem = select.text(2);
+    try {
+      values.push_back(crypto::PrivateKey::from_pem(pem).public_key().dns_value());
+      names.emplace_back(select.text(0), select.text(1));
+    } catch (const Error&) {
+    }
+    crypto::cleanse(pem);
+  }
+  select.reset();
+  for (size_t i = 0; i < names.size(); ++i)
+    update.bind(1, names[i].first).bind(2, names[i].second).bind(3, values[i]).run();
+}
+
 void migrate(sqlite3* db, const std::string& path) {
   exec(db, "BEGIN IMMEDIATE");
   try {
@@ -92,6 +187,7 @@ void migrate(sqlite3* db, const std::string& path) {
     for (const auto& m : migrations()) {
       if (m.version <= version) continue;
       exec(db, std::string(m.sql));
+      if (m.version == 2) fill_public_keys(db);
       exec(db, "PRAGMA user_version = " + std::to_string(m.version));
     }
     exec(db, "COMMIT");
@@ -118,18 +214,15 @@ int KeyStore::schema_version() const { return impl_->version; }
 
 KeyStore KeyStore::open_reader(const std::string& path) {
   struct stat st = stat_database(path);
-  // The file holds private keys: refuse it rather than sign with keys the
-  // whole machine can read (DESIGN.md: "the filter refuses a database that
-  // others can read").
-  if (st.st_mode & 007)
-    fail(ErrorKind::config,
-         path + " is accessible by others (mode " + mode_text(st.st_mode) + "); run chmod 0640 " + path);
+  // The files hold private keys: refuse them rather than sign with keys the
+  // whole machine can read.
+  check_private(path, st);
   auto impl = std::make_unique<Impl>();
   impl->db = open_sqlite(path, SQLITE_OPEN_READONLY);
   try {
     impl->version = static_cast<int>(query_integer(impl->db.get(), "PRAGMA user_version"));
-  } catch (const Error& e) {
-    explain_wal_failure(path, e);
+  } catch (const Error&) {
+    explain_open_failure(impl->db.get(), path);
     throw;
   }
   if (impl->version == 0) fail(ErrorKind::config, path + " is not initialised (run dkim-filter-admin init)");
@@ -147,11 +240,12 @@ KeyStore KeyStore::open_writer(const std::string& path) {
   auto impl = std::make_unique<Impl>();
   impl->db = open_sqlite(path, SQLITE_OPEN_READWRITE);
   impl->writer = true;
-  // Keep -wal and -shm after the last admin closes: a filter that may only
-  // read the directory cannot create them, and WAL readers need them.
-  int persist = 1;
-  sqlite3_file_control(impl->db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  exec(impl->db.get(), "PRAGMA journal_mode = WAL");
+  try {
+    use_rollback_journal(impl->db.get(), path);
+  } catch (const Error&) {
+    explain_open_failure(impl->db.get(), path);
+    throw;
+  }
   migrate(impl->db.get(), path);
   impl->version = static_cast<int>(query_integer(impl->db.get(), "PRAGMA user_version"));
   return KeyStore(path, std::move(impl));
@@ -199,6 +293,7 @@ std::optional<KeyRecord> KeyStore::find_key(std::string_view domain, std::string
     key->private_pem = st.text(2);
     key->canon = st.text(3);
     key->created = st.integer(4);
+    key->public_key = st.text(5);
   }
   st.reset();
   return key;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The key database: one SQLite file written by dkim-filter-admin and read by
-// the filter, one process per message. WAL mode lets the filter read while
-// an administrator writes; every admin command is one transaction.
+// the filter, one process per message. It uses a rollback journal
+// (journal_mode DELETE): the filter reads the one file and needs no side
+// file; every admin command is one transaction, during which readers see
+// the last committed state or wait (busy timeout) while it commits.
 #pragma once
 #include <functional>
 #include <memory>
@@ -20,6 +22,9 @@ struct KeyRecord {
   crypto::KeyType type = crypto::KeyType::rsa;
   int bits = 0;
   std::string private_pem;  ///< empty in listings (never shown, never logged)
+  /// The p= value of the DNS record (base64 SubjectPublicKeyInfo for RSA,
+  /// raw key for Ed25519): what verifiers check signatures against.
+  std::string public_key;
   std::string canon = "relaxed/relaxed";
   long long created = 0;  ///< unix time
 };
@@ -31,15 +36,19 @@ class KeyStore : public policy::Directory {
  public:
   /// The filter's side: read-only, 5 s busy timeout, no schema work beyond
   /// reading PRAGMA user_version. Throws Error(config) when the file is
-  /// missing, not a regular file, accessible by others (mode & 007), or its
-  /// schema is not the one this program knows; Error(temporary) when it is
-  /// locked, unreadable or corrupt.
+  /// missing, a symbolic link, not a regular file, not a SQLite database,
+  /// accessible by others (mode & 007) or has a side file (-journal, -wal,
+  /// -shm) that is, or its schema is not the one this program knows;
+  /// Error(temporary) when it is locked, unreadable, corrupt or has a hot
+  /// journal only a writer can roll back.
   static KeyStore open_reader(const std::string& path);
-  /// The administrator's side on an existing database; migrates it forward.
-  /// Throws Error(config) when it is missing (run `init`).
+  /// The administrator's side on an existing database: switches it to a
+  /// rollback journal (converting a WAL database and removing its -wal and
+  /// -shm), turns on secure_delete, migrates it forward. Throws
+  /// Error(config) when it is missing (run `init`) or a symbolic link.
   static KeyStore open_writer(const std::string& path);
   /// `init`: creates the file (mode 0640 whatever the umask, parent
-  /// directory 0750 if missing), turns on WAL, migrates to the current schema.
+  /// directory 0750 if missing), then as open_writer.
   static KeyStore create(const std::string& path);
 
   KeyStore(KeyStore&&) noexcept;

@@ -76,11 +76,12 @@ void KeyStore::add_key(const KeyRecord& key) {
     refuse("domain " + key.domain + " already has a key for selector " + key.selector +
            " (delete it first, or use a new selector to rotate keys)");
   Statement st(impl_->db.get(),
-               "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+               "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, public_key) "
+               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   st.bind(1, key.domain).bind(2, key.selector).bind(3, crypto::key_type_name(key.type));
   st.bind(4, static_cast<long long>(key.bits)).bind(5, key.private_pem).bind(6, key.canon);
   st.bind(7, key.created ? key.created : static_cast<long long>(std::time(nullptr)));
+  st.bind(8, key.public_key);
   st.run();
 }
 
@@ -93,7 +94,7 @@ bool KeyStore::delete_key(std::string_view domain, std::string_view selector) {
 
 std::vector<KeyRecord> KeyStore::list_keys(std::string_view domain) {
   Statement st(impl_->db.get(),
-               "SELECT domain, selector, type, bits, canon, created FROM keys "
+               "SELECT domain, selector, type, bits, canon, created, public_key FROM keys "
                "WHERE ?1 = '' OR domain = ?1 ORDER BY domain, selector");
   st.bind(1, domain);
   std::vector<KeyRecord> keys;
@@ -105,6 +106,7 @@ std::vector<KeyRecord> KeyStore::list_keys(std::string_view domain) {
     k.bits = static_cast<int>(st.integer(3));
     k.canon = st.text(4);
     k.created = st.integer(5);
+    k.public_key = st.text(6);
     keys.push_back(std::move(k));
   }
   return keys;

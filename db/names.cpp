@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "filter/dkim/error.h"
+#include "filter/dkim/selector.h"
 #include "filter/mail/ascii.h"
 #include "filter/mail/domain_name.h"
 
@@ -16,21 +17,8 @@ namespace {
 
 [[noreturn]] void refuse(const std::string& what) { throw Error(ErrorKind::usage, "keystore: " + what); }
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-
 bool has_non_ascii(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
-}
-
-// RFC 5321 sub-domain = Let-dig [Ldh-str]: letters, digits, inner hyphens.
-// Returns what is wrong with the label, or empty.
-std::string label_problem(std::string_view label) {
-  if (label.empty()) return "empty label";
-  if (label.size() > 63) return "label longer than 63 characters";
-  if (label.front() == '-' || label.back() == '-') return "label starts or ends with '-'";
-  for (char c : label)
-    if (!is_alnum(c) && c != '-') return std::string("character '") + c + "' not allowed";
-  return {};
 }
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -64,7 +52,7 @@ std::string normalize_domain(std::string_view name) {
   auto labels = split(ascii, '.');
   if (labels.size() < 2) refuse("domain name '" + ascii + "' needs at least two labels");
   for (auto label : labels) {
-    std::string problem = label_problem(label);
+    std::string problem = mail::label_problem(label);
     if (!problem.empty()) refuse("invalid domain name '" + ascii + "': " + problem);
   }
   // RFC 3696 §2: a top-level domain is never all-numeric, which also keeps
@@ -76,13 +64,9 @@ std::string normalize_domain(std::string_view name) {
 }
 
 std::string normalize_selector(std::string_view selector) {
-  if (selector.empty()) refuse("empty selector");
   std::string lower = mail::ascii_lower(selector);
-  if (lower.size() > 253) refuse("selector longer than 253 characters");
-  for (auto label : split(lower, '.')) {
-    std::string problem = label_problem(label);
-    if (!problem.empty()) refuse("invalid selector '" + lower + "': " + problem);
-  }
+  std::string problem = selector_problem(lower);
+  if (!problem.empty()) refuse(problem);
   return lower;
 }
 
@@ -172,11 +156,20 @@ UserName parse_user_name(std::string_view text) {
   return u;
 }
 
-std::vector<std::string> domain_and_parents(std::string_view domain) {
-  std::vector<std::string> out;
-  while (domain.find('.') != std::string_view::npos) {
-    out.emplace_back(domain);
-    domain.remove_prefix(domain.find('.') + 1);
+std::string escape_text(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (u < 0x20 || u >= 0x7f) {
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
   }
   return out;
 }

@@ -19,7 +19,8 @@ namespace dkim::db {
 std::string normalize_domain(std::string_view name);
 
 /// RFC 6376 §3.1: selector = sub-domain *( "." sub-domain ). Lower-cased.
-/// Throws Error(usage).
+/// Throws Error(usage) with dkim::selector_problem()'s text, the check the
+/// filter applies to stored selectors.
 std::string normalize_selector(std::string_view selector);
 
 /// "s1,s2" -> {"s1", "s2"}, each normalised; duplicates and empty items refused.
@@ -54,8 +55,10 @@ struct UserName {
 /// Throws Error(usage) for a name that is none of the three kinds.
 UserName parse_user_name(std::string_view text);
 
-/// The parent domains tried for a key (rule 5), most specific first,
-/// `domain` itself included, never a bare top-level label.
-std::vector<std::string> domain_and_parents(std::string_view domain);
+/// Text from DNS or from database rows, for one line of output:
+/// non-printable bytes (controls, DEL, 8-bit) as \xNN and backslash as
+/// \\, so nothing in it can start a new line, move the cursor or pass for
+/// a separator.
+std::string escape_text(std::string_view text);
 
 }  // namespace dkim::db

@@ -8,12 +8,7 @@
 
 namespace dkim::db {
 
-const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> kAll = {
-      {1, "0001_init.sql", kSql0001Init},
-  };
-  return kAll;
-}
+const std::vector<Migration>& migrations() { return kEmbeddedMigrations; }
 
 int current_schema_version() { return migrations().back().version; }
 

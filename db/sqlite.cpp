@@ -75,17 +75,24 @@ void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
 
 namespace {
 
-// A read-only connection to a WAL database cannot rebuild the shared
+// A read-only connection to a database still in WAL mode (until an admin
+// command converts it to a rollback journal) cannot rebuild the shared
 // wal-index itself: while an admin process opens, checkpoints or closes the
 // database, a reader can briefly get SQLITE_READONLY_RECOVERY/CANTINIT or
 // SQLITE_BUSY_RECOVERY. Those pass once the writer is done, so they are
-// retried for a while instead of deferring the message.
+// retried for a while instead of deferring the message. With a rollback
+// journal a writer's commit shows as SQLITE_BUSY, which the busy timeout
+// already waits out. SQLITE_READONLY_ROLLBACK (a hot journal, which only a
+// writer can roll back) is retried too: SQLite assumes a journal it sees
+// but cannot open is hot (pager.c hasHotJournal, "might be a false
+// positive"), which a journal deleted by a committing writer can cause; a
+// real one is still there after the retries and reported as such.
 bool transient_for_reader(sqlite3* db, int rc) {
   if (!sqlite3_db_readonly(db, "main")) return false;
   int ext = sqlite3_extended_errcode(db);
   return ext == SQLITE_READONLY_RECOVERY || ext == SQLITE_READONLY_CANTINIT ||
-         ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY || ext == SQLITE_BUSY_SNAPSHOT ||
-         rc == SQLITE_READONLY;
+         ext == SQLITE_READONLY_ROLLBACK || ext == SQLITE_READONLY_CANTLOCK || ext == SQLITE_BUSY_RECOVERY ||
+         ext == SQLITE_BUSY_SNAPSHOT || rc == SQLITE_READONLY;
 }
 
 // Runs `attempt` (a prepare or a step) until it stops failing with one of

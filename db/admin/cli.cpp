@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "db/admin/cli.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
+#include "filter/crypto/key.h"
 #include "filter/dkim/error.h"
+#include "filter/mail/fd_io.h"
 
 namespace dkim::admin {
 
@@ -54,30 +57,56 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
 
 void warn(const std::string& message) { std::cerr << "dkim-filter-admin: warning: " << message << "\n"; }
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629 §4: no
+// overlong forms, no surrogates, nothing above U+10FFFF), 0 if there is none.
+size_t utf8_length(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [&](size_t k) { return (at(k) & 0xc0) == 0x80; };
+  unsigned c = at(0);
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    return at(1) >= lo && at(1) <= hi && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    return at(1) >= lo && at(1) <= hi && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::string json_string(std::string_view s) {
+  // RFC 8259 §7: quotation mark, reverse solidus and the control characters
+  // U+0000..U+001F must be escaped; §8.1: the text is UTF-8, so a byte that
+  // is not part of a well-formed sequence becomes U+FFFD. DEL is escaped
+  // too, for terminals.
   std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else if (u < 0x80) {
+      out += c;
+    } else if (size_t n = utf8_length(s, i)) {
+      out.append(s.substr(i, n));
+      i += n - 1;
+    } else {
+      out += "\\ufffd";
     }
   }
   return out + "\"";
@@ -93,17 +122,30 @@ std::string iso_time(long long unix_time) {
 }
 
 std::string read_input(const std::string& file) {
-  std::string data;
-  if (file == "-") {
-    data.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(ErrorKind::usage, "cannot read " + file);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    data = ss.str();
+  int fd = file == "-" ? 0 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorKind::usage, "cannot read " + file + ": " + std::strerror(errno));
+  // One buffer of the limit plus one byte, read in place: endless input
+  // (/dev/zero, a pipe that never closes its end after 1 MiB) stops at the
+  // limit, and no reallocation leaves a stray copy of key text behind.
+  std::string data(kMaxInput + 1, '\0');
+  std::size_t used = 0;
+  try {
+    while (used < data.size()) {
+      std::size_t n = mail::read_some(fd, data.data() + used, data.size() - used);
+      if (n == 0) break;
+      used += n;
+    }
+  } catch (const Error&) {
+    if (fd != 0) ::close(fd);
+    crypto::cleanse(data);
+    throw Error(ErrorKind::usage, "cannot read " + file);
   }
-  if (data.size() > kMaxInput) throw Error(ErrorKind::data, "input too large to be a private key");
+  if (fd != 0) ::close(fd);
+  if (used > kMaxInput) {
+    crypto::cleanse(data);
+    throw Error(ErrorKind::data, "input too large to be a private key (more than 1 MiB)");
+  }
+  data.resize(used);  // shrinking keeps the buffer: the caller cleanses it
   return data;
 }
 

@@ -41,6 +41,9 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   std::cout << "user: " << (d.user.empty() ? user : d.user) << "\n"
             << "from domain: " << (d.from_domain.empty() ? "-" : d.from_domain) << "\n"
             << "decision: " << (d.sign ? "sign" : "not signed") << " (" << d.reason << ")\n";
+  for (const auto& bad : d.bad_selectors)
+    std::cout << "skipped selector: " << json_string(bad)
+              << " (not a valid selector, RFC 6376 section 3.1)\n";
   for (const auto& k : d.keys) {
     auto key = store.find_key(k.domain, k.selector);
     std::cout << "signature: d=" << k.domain << " s=" << k.selector;

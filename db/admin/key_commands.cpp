@@ -12,6 +12,7 @@
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "filter/dkim/error.h"
+#include "filter/mail/fd_io.h"
 
 namespace dkim::admin {
 namespace {
@@ -26,6 +27,7 @@ void store_key(Context& ctx, db::KeyRecord record, const crypto::PrivateKey& key
   record.type = key.type();
   record.bits = key.bits();
   record.private_pem = key.to_pem();
+  record.public_key = key.public_key().dns_value();
   auto store = open_store(ctx);
   store.transaction([&] { store.add_key(record); });
   crypto::cleanse(record.private_pem);
@@ -107,7 +109,7 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
   }
   std::optional<crypto::PrivateKey> key;
   try {
-    key.emplace(crypto::PrivateKey::from_pem(pem));
+    key.emplace(crypto::PrivateKey::from_pem(pem, /*thorough=*/true));
   } catch (const Error& e) {
     crypto::cleanse(pem);
     throw Error(ErrorKind::data, std::string("key import: ") + e.what());
@@ -143,9 +145,12 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
     std::cout << "]\n";
     return 0;
   }
+  // One line per key and one field per tab, whatever a row holds (rows
+  // written by other tools than this one are not validated).
   for (const auto& k : keys)
-    std::cout << k.domain << "\t" << k.selector << "\t" << crypto::key_type_name(k.type) << "\t" << k.bits
-              << "\t" << k.canon << "\t" << iso_time(k.created) << "\n";
+    std::cout << db::escape_text(k.domain) << "\t" << db::escape_text(k.selector) << "\t"
+              << crypto::key_type_name(k.type) << "\t" << k.bits << "\t" << db::escape_text(k.canon) << "\t"
+              << iso_time(k.created) << "\n";
   return 0;
 }
 
@@ -153,7 +158,7 @@ db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const 
   auto key = store.find_key(domain, selector);
   if (!key)
     throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-  return *key;
+  return std::move(*key);  // a copy would leave the PEM in the optional, uncleansed
 }
 
 int key_export(Context& ctx, const std::vector<std::string>& args) {
@@ -170,7 +175,14 @@ int key_export(Context& ctx, const std::vector<std::string>& args) {
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   auto store = open_store(ctx);
   auto key = require_key(store, db::normalize_domain(pos[0]), db::normalize_selector(pos[1]));
-  std::cout << key.private_pem << std::flush;
+  // Straight to the descriptor: std::cout's buffer would keep a copy.
+  std::cout << std::flush;
+  try {
+    mail::write_all(1, key.private_pem);
+  } catch (...) {
+    crypto::cleanse(key.private_pem);
+    throw;
+  }
   crypto::cleanse(key.private_pem);
   return 0;
 }

@@ -17,15 +17,19 @@ crypto::PublicKey stored_public_key(Context& ctx, const std::string& domain, con
   auto key = store.find_key(domain, selector);
   if (!key)
     throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-  auto pk = crypto::PrivateKey::from_pem(key->private_pem);
-  crypto::cleanse(key->private_pem);
-  return pk.public_key();
+  crypto::cleanse(key->private_pem);  // the stored public key is what is published
+  if (key->public_key.empty())
+    throw Error(ErrorKind::data, "keystore: key " + selector + " of domain " + domain +
+                                     " has no stored public key (its private key does not load)");
+  return crypto::PublicKey::from_dns_value(key->type, key->public_key);
 }
 
 constexpr const char* kCheckCodes =
     "Exit status:\n"
     "  0   the published record matches the stored key\n"
-    "  1   a DKIM record is published with a different key (stale), another key type, or revoked (p= empty)\n"
+    "  1   a mismatch: a DKIM record is published with a different key (stale), another key type, or\n"
+    "      revoked (p= empty); the matching record has s= without email; or a second, different DKIM\n"
+    "      record is published beside the matching one (verifiers may pick either)\n"
     "  2   no record: the name does not exist or has no TXT record\n"
     "  3   malformed: a TXT record is there but is not a usable DKIM key record\n"
     "  4   DNS error: timeout, SERVFAIL, REFUSED, unreachable server\n"
@@ -92,11 +96,10 @@ int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
       result = {db::RecordStatus::dns_error, answer.error};
       break;
   }
-  static constexpr const char* kWords[] = {"matches", "different key", "no record", "malformed record",
-                                           "DNS error"};
-  auto code = static_cast<int>(result.status);
-  std::cout << name << ": " << kWords[code] << ": " << result.detail << "\n";
-  return code;
+  // The detail quotes DNS data, which may hold any byte: print it inert.
+  std::cout << name << ": " << db::record_status_words(result.status) << ": "
+            << db::escape_text(result.detail) << "\n";
+  return db::record_exit_code(result.status);
 }
 
 }  // namespace dkim::admin

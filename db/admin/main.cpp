@@ -2,6 +2,9 @@
 // dkim-filter-admin: manages the key database (DESIGN.md "dkim-filter-admin").
 // main() only splits global options from the command and maps errors to
 // one stderr line and a sysexits status.
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <exception>
 #include <iostream>
@@ -84,9 +87,21 @@ int run(int argc, char** argv) {
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 
+// The process holds private keys in clear (generated, imported, exported):
+// no core file may carry them to disk (setrlimit(2) RLIMIT_CORE), and a
+// non-dumpable process (prctl(2) PR_SET_DUMPABLE) gets no core from a
+// raised limit either, nor can another process of the same user read its
+// memory through /proc/PID/mem or ptrace(2).
+void protect_key_memory() {
+  struct rlimit none {};
+  ::setrlimit(RLIMIT_CORE, &none);
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  protect_key_memory();
   try {
     return run(argc, argv);
   } catch (const dkim::Error& e) {

@@ -11,6 +11,7 @@ namespace dkim::admin {
 // and '+' for a space from quote_plus (a literal '+' is always %2B there).
 std::string percent_decode(const std::string& in) {
   std::string out;
+  out.reserve(in.size());  // never reallocated: no stray copy of the key text
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
     if (c == '+') {

@@ -6,6 +6,7 @@
 #include "db/admin/cli.h"
 #include "db/names.h"
 #include "filter/dkim/error.h"
+#include "filter/policy/decide.h"
 
 namespace dkim::admin {
 namespace {
@@ -15,14 +16,17 @@ constexpr const char* kReauthRefusal =
     "DKIM signing is unavailable if you are using a re-authenticating user";
 
 // Warns, for each selector, when no key exists yet that the filter could
-// use for this user (its domain or a parent; any domain for --any-domain).
+// use for this user's own domain (the filter's own search path, which never
+// climbs above that domain: dkim-filter(8) rule 5); any domain's key for
+// --any-domain.
 void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
+  const std::vector<std::string> domains = policy::key_domains(user, user.domain);
   for (const auto& sel : user.selectors) {
     bool found = false;
     if (user.any_domain) {
       for (const auto& k : store.list_keys()) found = found || k.selector == sel;
     } else {
-      for (const auto& d : db::domain_and_parents(user.domain)) found = found || store.has_key(d, sel);
+      for (const auto& d : domains) found = found || store.has_key(d, sel);
     }
     if (!found)
       warn(user.any_domain ? "no domain has a key for selector " + sel + " yet"
@@ -35,11 +39,13 @@ std::string describe(const policy::UserRecord& u) {
   std::string kind = u.kind == policy::UserKind::ip       ? "ip"
                      : u.kind == policy::UserKind::domain ? "domain"
                                                           : "login";
+  // Escaped: one line per user whatever a row holds (rows written by other
+  // tools than this one are not validated).
   std::string sels;
-  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + s;
-  return u.name + " (" + kind + ", domain " + (u.domain.empty() ? "-" : u.domain) + ", selectors " +
-         (sels.empty() ? "-" : sels) + (u.any_domain ? ", any domain" : "") +
-         (u.reauthenticating ? ", re-authenticating" : "") + ")";
+  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
+  return db::escape_text(u.name) + " (" + kind + ", domain " +
+         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + (sels.empty() ? "-" : sels) +
+         (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
 }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {

@@ -40,6 +40,11 @@ class DatabasePlanner : public Planner {
     policy::Decision d = policy::decide(make_request(o_, headers), *store_);
     log.set("user", d.user);
     log.set("domain", d.from_domain);
+    // Skipped selectors are logged as stored; LogLine quotes and escapes
+    // them, so a line break in a hostile row cannot forge a log line either.
+    std::string bad;
+    for (const auto& s : d.bad_selectors) bad += (bad.empty() ? "" : ",") + s;
+    if (!bad.empty()) log.set("bad_selector", bad);
     Plan p;
     p.reason = d.reason;
     if (!d.sign) return p;
@@ -62,16 +67,22 @@ class DatabasePlanner : public Planner {
     try {
       auto key = crypto::PrivateKey::from_pem(record->private_pem);
       crypto::cleanse(record->private_pem);
+      if (record->public_key.empty()) throw Error(ErrorKind::config, "no public key stored with it");
+      auto published = crypto::PublicKey::from_dns_value(key.type(), record->public_key);
+      // A damaged private key (one changed byte of an Ed25519 seed) is a
+      // different, self-consistent key: only the stored public key tells.
+      if (!key.matches(published))
+        throw Error(ErrorKind::config, "the private key does not match the stored public key (damaged?)");
       SignerOptions options;
       options.domain = ref.domain;
       options.selector = ref.selector;
       options.canon = *canon;
       options.timestamp = now_;
       if (o_.expire_seconds > 0) options.expiry = now_ + o_.expire_seconds;
-      return PlannedSignature{std::move(key), std::move(options)};
+      return PlannedSignature{std::move(key), std::move(options), std::move(published)};
     } catch (const Error& e) {
       crypto::cleanse(record->private_pem);
-      // DESIGN.md: "key unusable" is transient — the MTA keeps the message.
+      // A key that is unusable is transient: the MTA keeps the message.
       throw Error(ErrorKind::temporary,
                   "keystore: key " + ref.selector + "._domainkey." + ref.domain + " unusable: " + e.what());
     }

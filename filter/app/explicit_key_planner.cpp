@@ -55,7 +55,8 @@ class ExplicitKeyPlanner : public Planner {
     log.set("selector", options_.selector);
     Plan p;
     p.reason = "explicit-key";
-    p.signatures.push_back(PlannedSignature{std::move(*key_), options_});
+    crypto::PublicKey published = key_->public_key();
+    p.signatures.push_back(PlannedSignature{std::move(*key_), options_, std::move(published)});
     key_.reset();
     return p;
   }

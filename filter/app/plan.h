@@ -17,6 +17,10 @@ namespace dkim::app {
 struct PlannedSignature {
   crypto::PrivateKey key;
   SignerOptions options;
+  /// What the signature is verified against before the message leaves:
+  /// the public key as published (stored beside the private key), or, for
+  /// --key, the one derived from it.
+  crypto::PublicKey published;
 };
 
 struct Plan {

@@ -74,4 +74,26 @@ std::optional<Pkcs8> read_pkcs8(std::string_view der) {
   return Pkcs8{*oid, *key};
 }
 
+std::optional<RsaPublicNumbers> read_rsa_spki(std::string_view der) {
+  static constexpr std::string_view kRsaOid("\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01", 9);
+  DerReader outer(der);
+  auto seq = outer.read(der_tag::kSequence);
+  if (!seq || !outer.at_end()) return std::nullopt;
+  DerReader info(*seq);
+  auto algorithm = info.read(der_tag::kSequence);
+  auto bits = info.read(der_tag::kBitString);
+  if (!algorithm || !bits || !info.at_end() || bits->empty() || (*bits)[0] != '\0') return std::nullopt;
+  DerReader alg(*algorithm);
+  auto oid = alg.read(der_tag::kOid);
+  if (!oid || *oid != kRsaOid) return std::nullopt;
+  DerReader key_outer(bits->substr(1));
+  auto key = key_outer.read(der_tag::kSequence);
+  if (!key || !key_outer.at_end()) return std::nullopt;
+  DerReader numbers(*key);
+  auto n = numbers.read(der_tag::kInteger);
+  auto e = numbers.read(der_tag::kInteger);
+  if (!n || !e || !numbers.at_end() || n->empty() || e->empty()) return std::nullopt;
+  return RsaPublicNumbers{*n, *e};
+}
+
 }  // namespace dkim::crypto

@@ -37,6 +37,7 @@ class DerReader {
 
 namespace der_tag {
 constexpr unsigned char kInteger = 0x02;
+constexpr unsigned char kBitString = 0x03;
 constexpr unsigned char kOctetString = 0x04;
 constexpr unsigned char kNull = 0x05;
 constexpr unsigned char kOid = 0x06;
@@ -55,5 +56,13 @@ struct Pkcs8 {
   std::string_view private_key;
 };
 std::optional<Pkcs8> read_pkcs8(std::string_view der);
+
+/// An RSA SubjectPublicKeyInfo (RFC 5280 §4.1.2.7, RFC 3279 §2.3.1), as in
+/// a DKIM record's p= (RFC 6376 §3.6.1): the modulus and exponent
+/// magnitudes. nullopt for anything else (another algorithm, malformed).
+struct RsaPublicNumbers {
+  std::string_view n, e;
+};
+std::optional<RsaPublicNumbers> read_rsa_spki(std::string_view der);
 
 }  // namespace dkim::crypto

@@ -52,6 +52,84 @@ void check_strength(KeyType type, EVP_PKEY* pkey) {
                                 " bits refused, at least 1024 required (RFC 8301)");
 }
 
+struct BnCtxFree {
+  void operator()(BN_CTX* c) const noexcept { BN_CTX_free(c); }
+};
+struct BnClearFree {
+  void operator()(BIGNUM* b) const noexcept { BN_clear_free(b); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnClearFree>;
+
+BnPtr rsa_number(EVP_PKEY* pkey, const char* name) {
+  BIGNUM* bn = nullptr;
+  if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1) return nullptr;
+  return BnPtr(bn);
+}
+
+// The public exponent (RFC 8017 §3.1 "e is an integer between 3 and n - 1"
+// is not enough): NIST SP 800-89 §5.3.3 and FIPS 186-5 A.1.1 require an odd
+// e with 2^16 < e < 2^256. e = 1 makes the "signature" the padded digest
+// in the clear, which anyone can forge; small e invites the attacks on
+// PKCS#1 v1.5 signature parsing (RFC 8301 §1 cites the need for sound keys).
+void check_rsa_exponent(EVP_PKEY* pkey) {
+  BnPtr e = rsa_number(pkey, OSSL_PKEY_PARAM_RSA_E);
+  if (!e) fail(ErrorKind::config, "RSA key without a public exponent");
+  if (!BN_is_odd(e.get())) fail(ErrorKind::config, "RSA public exponent is even: not a usable key");
+  BnPtr limit(BN_new());
+  if (!limit || BN_set_word(limit.get(), 65536) != 1) fail(ErrorKind::temporary, "out of memory");
+  if (BN_cmp(e.get(), limit.get()) <= 0 || BN_num_bits(e.get()) > 256)
+    fail(ErrorKind::config,
+         "RSA public exponent " + std::string(BN_num_bits(e.get()) <= 64 ? "" : "of ") +
+             (BN_num_bits(e.get()) <= 64 ? std::to_string(BN_get_word(e.get()))
+                                         : std::to_string(BN_num_bits(e.get())) + " bits") +
+             " refused: it must be odd and between 2^16 and 2^256 (NIST SP 800-89)");
+}
+
+// The CRT numbers a signature is computed from must be those of the key
+// whose public part is published (RFC 8017 §3.2): n = p q, dP = d mod
+// (p - 1), dQ = d mod (q - 1), qInv q = 1 mod p, e d = 1 mod (p - 1) and
+// mod (q - 1). A damaged value otherwise yields wrong signatures (or, with
+// a faulty CRT, leaks a factor). A few multiplications: cheap enough for
+// every load, unlike OpenSSL's primality tests.
+void check_rsa_crt(EVP_PKEY* pkey) {
+  static const char* const kNames[] = {OSSL_PKEY_PARAM_RSA_N,         OSSL_PKEY_PARAM_RSA_E,
+                                       OSSL_PKEY_PARAM_RSA_D,         OSSL_PKEY_PARAM_RSA_FACTOR1,
+                                       OSSL_PKEY_PARAM_RSA_FACTOR2,   OSSL_PKEY_PARAM_RSA_EXPONENT1,
+                                       OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
+  BnPtr v[8];
+  for (int i = 0; i < 8; ++i) {
+    v[i] = rsa_number(pkey, kNames[i]);
+    if (!v[i]) fail(ErrorKind::config, "RSA key without CRT parameters (p, q, dP, dQ, qInv)");
+  }
+  const BIGNUM *n = v[0].get(), *e = v[1].get(), *d = v[2].get(), *p = v[3].get(), *q = v[4].get();
+  const BIGNUM *dp = v[5].get(), *dq = v[6].get(), *qinv = v[7].get();
+  std::unique_ptr<BN_CTX, BnCtxFree> ctx(BN_CTX_secure_new());
+  BnPtr t(BN_secure_new()), p1(BN_secure_new()), q1(BN_secure_new());
+  if (!ctx || !t || !p1 || !q1) fail(ErrorKind::temporary, "out of memory");
+  bool ok = BN_mul(t.get(), p, q, ctx.get()) == 1 && BN_cmp(t.get(), n) == 0 &&
+            BN_sub(p1.get(), p, BN_value_one()) == 1 && BN_sub(q1.get(), q, BN_value_one()) == 1 &&
+            !BN_is_zero(p1.get()) && !BN_is_zero(q1.get()) &&
+            BN_nnmod(t.get(), d, p1.get(), ctx.get()) == 1 && BN_cmp(t.get(), dp) == 0 &&
+            BN_nnmod(t.get(), d, q1.get(), ctx.get()) == 1 && BN_cmp(t.get(), dq) == 0 &&
+            BN_mod_mul(t.get(), qinv, q, p, ctx.get()) == 1 && BN_is_one(t.get()) &&
+            BN_mod_mul(t.get(), e, d, p1.get(), ctx.get()) == 1 && BN_is_one(t.get()) &&
+            BN_mod_mul(t.get(), e, d, q1.get(), ctx.get()) == 1 && BN_is_one(t.get());
+  if (!ok) fail(ErrorKind::config, "RSA key is inconsistent (n, d, p, q and the CRT values do not agree)");
+}
+
+// OpenSSL's own checks (EVP_PKEY_check(3)): private_check and public_check
+// on every load; with `thorough`, the full pair check as well, which tests
+// p and q for primality (SP 800-56B §6.4.1) and costs milliseconds: run on
+// import, not per message.
+void openssl_key_check(EVP_PKEY* pkey, bool thorough) {
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx) fail(ErrorKind::temporary, "out of memory");
+  if (EVP_PKEY_private_check(ctx.get()) != 1 || (thorough && EVP_PKEY_public_check(ctx.get()) != 1) ||
+      (thorough && EVP_PKEY_check(ctx.get()) != 1))
+    fail(ErrorKind::config, "key fails OpenSSL's key check: not a valid key pair");
+  ERR_clear_error();
+}
+
 // Names what a PEM block is when it is not a private key, so the one-line
 // error tells the administrator what they handed us.
 std::string describe_non_private_pem(std::string_view pem) {
@@ -134,6 +212,34 @@ EvpPkeyPtr fast_decode(std::string_view pem) {
   return key;
 }
 
+// An RSA public key from a SubjectPublicKeyInfo through EVP_PKEY_fromdata,
+// like rsa_from_pkcs1: d2i_PUBKEY's decoder search costs millions of
+// instructions, more than the verification it serves.
+EvpPkeyPtr rsa_from_spki(std::string_view der) {
+  auto numbers = read_rsa_spki(der);
+  if (!numbers) return nullptr;
+  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
+  std::unique_ptr<BIGNUM, BnFree> n, e;
+  for (auto* v : {&numbers->n, &numbers->e})
+    if (static_cast<unsigned char>((*v)[0]) & 0x80) return nullptr;  // negative
+  n.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(numbers->n.data()),
+                    static_cast<int>(numbers->n.size()), nullptr));
+  e.reset(BN_bin2bn(reinterpret_cast<const unsigned char*>(numbers->e.data()),
+                    static_cast<int>(numbers->e.size()), nullptr));
+  if (!bld || !n || !e || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1)
+    return nullptr;
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return EvpPkeyPtr(raw);
+}
+
 }  // namespace
 
 void initialize() {
@@ -198,7 +304,8 @@ PublicKey PublicKey::from_dns_value(KeyType type, std::string_view p_base64) {
     if (der->size() != 32) fail(ErrorKind::config, "ed25519 public key must be 32 bytes");
     pkey.reset(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, p, 32));
   } else {
-    pkey.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(der->size())));
+    pkey = rsa_from_spki(*der);
+    if (!pkey) pkey.reset(d2i_PUBKEY(nullptr, &p, static_cast<long>(der->size())));
     if (!pkey) {  // some records publish the bare PKCS#1 RSAPublicKey
       p = reinterpret_cast<const unsigned char*>(der->data());
       pkey.reset(d2i_PublicKey(EVP_PKEY_RSA, nullptr, &p, static_cast<long>(der->size())));
@@ -250,7 +357,7 @@ PrivateKey::PrivateKey(PrivateKey&&) noexcept = default;
 PrivateKey& PrivateKey::operator=(PrivateKey&&) noexcept = default;
 PrivateKey::~PrivateKey() = default;
 
-PrivateKey PrivateKey::from_pem(std::string_view pem) {
+PrivateKey PrivateKey::from_pem(std::string_view pem, bool thorough) {
   if (pem.size() > (1 << 20)) fail(ErrorKind::config, "key file too large to be a private key");
   // With a secure heap (secure_heap.h, a long-lived process) OpenSSL's own
   // decoder reads the key: its ASN.1 reader allocates the secret numbers
@@ -265,6 +372,11 @@ PrivateKey PrivateKey::from_pem(std::string_view pem) {
   if (!pkey) fail(ErrorKind::config, describe_non_private_pem(pem));
   KeyType type = type_of(pkey.get());
   check_strength(type, pkey.get());
+  if (type == KeyType::rsa) {
+    check_rsa_exponent(pkey.get());
+    check_rsa_crt(pkey.get());
+  }
+  openssl_key_check(pkey.get(), thorough);
   int bits = EVP_PKEY_get_bits(pkey.get());
   return PrivateKey(type, bits, std::make_unique<Impl>(Impl{std::move(pkey)}));
 }
@@ -309,6 +421,13 @@ PublicKey PrivateKey::public_key() const {
   // sharing it avoids an export/decode round trip on every message.
   EVP_PKEY_up_ref(impl_->pkey.get());
   return PublicKey(type_, std::make_unique<PublicKey::Impl>(PublicKey::Impl{EvpPkeyPtr(impl_->pkey.get())}));
+}
+
+bool PrivateKey::matches(const PublicKey& key) const {
+  // EVP_PKEY_eq(3) compares the public components only.
+  bool same = type_ == key.type() && EVP_PKEY_eq(impl_->pkey.get(), key.impl_->pkey.get()) == 1;
+  ERR_clear_error();
+  return same;
 }
 
 std::string PrivateKey::to_pem() const {

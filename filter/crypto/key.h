@@ -52,8 +52,12 @@ class PrivateKey {
   /// Parses a PEM private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8
   /// "PRIVATE KEY"). Throws dkim::Error(config) naming what is wrong: not
   /// PEM, a public key, a certificate, encrypted, unsupported type, RSA
-  /// under 1024 bits. The message never contains key bytes.
-  static PrivateKey from_pem(std::string_view pem);
+  /// under 1024 bits, an RSA public exponent that is even or outside
+  /// 2^16 < e < 2^256 (NIST SP 800-89 §5.3.3), inconsistent RSA CRT values,
+  /// a key OpenSSL's private/public checks reject; with `thorough` (import)
+  /// also OpenSSL's full pair check, primality tests included, which costs
+  /// milliseconds. The message never contains key bytes.
+  static PrivateKey from_pem(std::string_view pem, bool thorough = false);
   /// A fresh RSA key of `bits` (1024..8192) or an Ed25519 key.
   static PrivateKey generate(KeyType type, int bits = 2048);
 
@@ -63,6 +67,9 @@ class PrivateKey {
   /// over the 32 digest bytes ("ed25519-sha256", RFC 8463 §3).
   std::string sign_digest(const Sha256Digest& digest) const;
   PublicKey public_key() const;
+  /// True when `key` is this key's public half (same type and numbers): a
+  /// damaged private key derives a different, self-consistent public key.
+  bool matches(const PublicKey& key) const;
   /// Unencrypted PKCS#8 PEM, for storage.
   std::string to_pem() const;
 

@@ -12,14 +12,7 @@ bool is_ascii_letter_or_digit(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool is_valid_label(std::string_view label) {
-  if (label.empty() || label.size() > kMaxLabelLength) return false;
-  // RFC 1123 §2.1 / RFC 5891 §4.2.3.1: no hyphen at the start or the end.
-  if (label.front() == '-' || label.back() == '-') return false;
-  for (char c : label)
-    if (!is_ascii_letter_or_digit(c) && c != '-') return false;
-  return true;
-}
+bool is_valid_label(std::string_view label) { return label_problem(label).empty(); }
 
 bool is_all_digits(std::string_view label) {
   for (char c : label)
@@ -82,6 +75,16 @@ std::optional<std::string> to_a_labels(const std::string& utf8) {
 }
 
 }  // namespace
+
+std::string label_problem(std::string_view label) {
+  if (label.empty()) return "empty label";
+  if (label.size() > kMaxLabelLength) return "label longer than 63 characters";
+  // RFC 1123 §2.1 / RFC 5891 §4.2.3.1: no hyphen at the start or the end.
+  if (label.front() == '-' || label.back() == '-') return "label starts or ends with '-'";
+  for (char c : label)
+    if (!is_ascii_letter_or_digit(c) && c != '-') return std::string("character '") + c + "' not allowed";
+  return {};
+}
 
 bool is_valid_domain(std::string_view domain) {
   if (domain.empty() || domain.size() > kMaxDomainLength) return false;

@@ -16,7 +16,11 @@ namespace dkim::mail {
 constexpr std::size_t kMaxLabelLength = 63;
 constexpr std::size_t kMaxDomainLength = 253;
 
-/// ASCII-only lower-casing; bytes >= 0x80 are left as they are.
+/// What is wrong with `label` as an RFC 5321 sub-domain (Let-dig [Ldh-str]:
+/// 1..63 letters, digits and hyphens, no hyphen at either end), e.g. "label
+/// starts or ends with '-'", or an empty string when it is one. Case is not
+/// checked.
+std::string label_problem(std::string_view label);
 
 /// True if `domain` is a usable host name: dot-separated labels of 1..63
 /// letters, digits and hyphens, no hyphen at either end of a label, at least

@@ -14,6 +14,16 @@ bool is_ftext(char c) {
   return u >= 33 && u <= 126 && c != ':';
 }
 
+// RFC 5322 §2.2: a field is printable US-ASCII, SP and HTAB, its lines
+// ended by CRLF. A CR that is not part of a line end would be signed as
+// it is, and every verifier and relay treats it differently (Postfix and
+// many others turn it into a line end), so such a signature never verifies.
+bool has_bare_cr(std::string_view text) {
+  for (std::size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1))
+    if (cr + 1 == text.size() || text[cr + 1] != '\n') return true;
+  return false;
+}
+
 // The end of the line starting at `pos` (one past its LF, or text end).
 std::size_t line_end(std::string_view text, std::size_t pos) {
   auto nl = text.find('\n', pos);
@@ -64,6 +74,10 @@ HeaderBlock parse_header_block(std::string_view text) {
   }
   if (text.find('\0') != std::string_view::npos) {
     block.problem = "NUL byte in the header section";
+    return block;
+  }
+  if (has_bare_cr(text)) {
+    block.problem = "CR without LF in the header section";
     return block;
   }
   std::size_t first_end = line_end(text, 0);

@@ -23,7 +23,8 @@ struct HeaderBlock {
 };
 
 /// Parses `text`, the header section up to (not including) the empty line
-/// that separates it from the body. Never throws; a malformed section is
+/// that separates it from the body. Never throws; a malformed section (no
+/// colon, a bad name, a NUL, a CR that is not followed by LF...) is
 /// reported in `problem` so the message can be passed on unsigned.
 HeaderBlock parse_header_block(std::string_view text);
 

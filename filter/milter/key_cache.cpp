@@ -17,6 +17,8 @@ crypto::Sha256Digest row_digest(const db::KeyRecord& record) {
   h.update(record.private_pem);
   h.update(std::string_view("\0", 1));
   h.update(record.canon);
+  h.update(std::string_view("\0", 1));
+  h.update(record.public_key);
   return h.finish();
 }
 
@@ -85,8 +87,14 @@ std::shared_ptr<const LoadedKey> KeyCache::key_for(const policy::KeyRef& ref) {
   try {
     auto key = crypto::PrivateKey::from_pem(record->private_pem);
     crypto::cleanse(record->private_pem);
-    auto pub = key.public_key();
-    loaded = std::make_shared<const LoadedKey>(LoadedKey{std::move(key), std::move(pub), *canon, digest});
+    if (record->public_key.empty()) throw Error(ErrorKind::config, "no public key stored with it");
+    auto published = crypto::PublicKey::from_dns_value(key.type(), record->public_key);
+    // A damaged private key (one changed byte of an Ed25519 seed) is a
+    // different, self-consistent key: only the stored public key tells.
+    if (!key.matches(published))
+      throw Error(ErrorKind::config, "the private key does not match the stored public key (damaged?)");
+    loaded =
+        std::make_shared<const LoadedKey>(LoadedKey{std::move(key), std::move(published), *canon, digest});
   } catch (const Error& e) {
     crypto::cleanse(record->private_pem);
     // dkim-filter(8): "key unusable" is transient, the MTA keeps the message.

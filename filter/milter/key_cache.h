@@ -31,9 +31,9 @@ namespace dkim::milter {
 
 struct LoadedKey {
   crypto::PrivateKey key;
-  crypto::PublicKey public_key;  ///< what the self-check verifies against
+  crypto::PublicKey public_key;  ///< as stored (published): what the self-check verifies against
   Canonicalization canon;
-  crypto::Sha256Digest row_digest;  ///< of the PEM text and c=, to spot a changed row
+  crypto::Sha256Digest row_digest;  ///< of the PEM text, c= and public key, to spot a changed row
 };
 
 struct KeyedDecision {

@@ -79,7 +79,12 @@ Verdict Message::end_of_header(std::string_view queue_id) {
   const policy::Decision& d = decision_.decision;
   log_.set("user", d.user);
   log_.set("domain", d.from_domain);
+  // As dkim-filter: skipped selectors as stored (LogLine escapes them).
+  std::string bad;
+  for (const auto& s : d.bad_selectors) bad += (bad.empty() ? "" : ",") + s;
+  if (!bad.empty()) log_.set("bad_selector", bad);
   if (!d.sign) return finish(Verdict::accept, "unsigned", d.reason);
+  long_lines_.update(header_);
   timestamp_ = static_cast<long long>(std::time(nullptr));
   for (const auto& key : decision_.keys) {
     auto& h = hashers_[body_index(key->canon.body)];
@@ -89,6 +94,7 @@ Verdict Message::end_of_header(std::string_view queue_id) {
 }
 
 void Message::body(std::string_view chunk) {
+  long_lines_.update(chunk);
   for (auto& h : hashers_)
     if (h) h->update(chunk);
 }
@@ -118,6 +124,9 @@ void Message::sign(std::vector<std::string>& fields) {
     selectors += (selectors.empty() ? "" : ",") + so.selector;
     domains += (domains.empty() ? "" : ",") + so.domain;
   }
+  // Signed anyway, but a later hop may fold such a line
+  // (smtp_line_length_limit) and break the signature: the log says so.
+  if (long_lines_.found()) log_.set("long-lines", "yes");
   log_.set("d", domains);  // may be a parent of the From domain (rule 5)
   log_.set("algorithm", algorithms);
   log_.set("selector", selectors);

@@ -20,6 +20,7 @@
 #include "filter/app/log_line.h"
 #include "filter/dkim/signer.h"
 #include "filter/mail/header_block.h"
+#include "filter/mail/line_length.h"
 #include "filter/milter/key_cache.h"
 #include "filter/milter/options.h"
 
@@ -72,6 +73,7 @@ class Message {
   KeyedDecision decision_;
   long long timestamp_ = 0;
   std::unique_ptr<BodyHasher> hashers_[2];  // [simple, relaxed]
+  mail::LongLineWatch long_lines_;
   app::LogLine log_;
   bool done_ = false;
   std::chrono::steady_clock::time_point started_;

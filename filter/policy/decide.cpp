@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "filter/dkim/selector.h"
 #include "filter/mail/domain_name.h"
 #include "filter/mail/from_domain.h"
 
@@ -78,24 +79,30 @@ UserPick pick_user(const Request& request, Directory& directory) {
 }
 
 /// Rule 7's list, cleaned: trimmed, lower-cased, empties and repeats
-/// dropped, order kept (the first selector gives the first signature).
-std::vector<std::string> clean_selectors(const std::vector<std::string>& selectors) {
+/// dropped, order kept (the first selector gives the first signature). A
+/// stored selector outside RFC 6376 §3.1's syntax goes to `bad` instead:
+/// it would otherwise be written into s= as it is.
+std::vector<std::string> clean_selectors(const std::vector<std::string>& selectors,
+                                         std::vector<std::string>& bad) {
   std::vector<std::string> out;
   for (const std::string& raw : selectors) {
     std::size_t begin = raw.find_first_not_of(" \t");
     if (begin == std::string::npos) continue;
     std::size_t end = raw.find_last_not_of(" \t");
     std::string selector = mail::ascii_lower(std::string_view(raw).substr(begin, end - begin + 1));
-    if (std::find(out.begin(), out.end(), selector) == out.end()) out.push_back(selector);
+    if (!is_valid_selector(selector))
+      bad.push_back(raw);
+    else if (std::find(out.begin(), out.end(), selector) == out.end())
+      out.push_back(selector);
   }
   return out;
 }
 
-/// Rule 5: the key for (domain, selector), trying parent domains but never
-/// a bare TLD. The domain where it is found is the d= to sign with.
-std::optional<KeyRef> find_key(Directory& directory, const std::string& from_domain,
+/// Rule 5: the key for `selector` in the first of `domains` that has one.
+/// The domain where it is found is the d= to sign with.
+std::optional<KeyRef> find_key(Directory& directory, const std::vector<std::string>& domains,
                                const std::string& selector) {
-  for (const std::string& domain : mail::domain_and_parents(from_domain))
+  for (const std::string& domain : domains)
     if (directory.has_key(domain, selector)) return KeyRef{domain, selector};
   return std::nullopt;
 }
@@ -122,6 +129,16 @@ Decision stop(Decision decision, std::string_view reason) {
 
 }  // namespace
 
+std::vector<std::string> key_domains(const UserRecord& user, std::string_view from_domain) {
+  std::vector<std::string> domains = mail::domain_and_parents(from_domain);
+  if (user.any_domain) return domains;
+  std::optional<std::string> own = mail::normalize_domain(user.domain);
+  auto last = own ? std::find(domains.begin(), domains.end(), *own) : domains.end();
+  if (last == domains.end()) return {};  // not the user's domain nor below it
+  domains.erase(last + 1, domains.end());
+  return domains;
+}
+
 Decision decide(const Request& request, Directory& directory) {
   Decision decision;
   UserPick pick = pick_user(request, directory);
@@ -131,8 +148,8 @@ Decision decide(const Request& request, Directory& directory) {
   // Rule 2. The seed: "DKIM signing is unavailable if you are using a
   // re-authenticating user" - checked before the selector so the log says why.
   if (user.reauthenticating) return stop(decision, "reauthenticating");
-  std::vector<std::string> selectors = clean_selectors(user.selectors);
-  if (selectors.empty()) return stop(decision, "no-selector");
+  std::vector<std::string> selectors = clean_selectors(user.selectors, decision.bad_selectors);
+  if (selectors.empty() && decision.bad_selectors.empty()) return stop(decision, "no-selector");
   // Rule 3.
   mail::FromDomain from = mail::from_domain(request.from_values);
   if (!from.ok()) return stop(decision, mail::reason(from.problem));
@@ -143,8 +160,9 @@ Decision decide(const Request& request, Directory& directory) {
     if (!own || !mail::is_same_or_subdomain(from.domain, *own)) return stop(decision, "foreign-domain");
   }
   // Rules 5 and 7: one key per selector that has one, in selector order.
+  std::vector<std::string> domains = key_domains(user, from.domain);
   for (const std::string& selector : selectors)
-    if (auto key = find_key(directory, from.domain, selector)) decision.keys.push_back(*key);
+    if (auto key = find_key(directory, domains, selector)) decision.keys.push_back(*key);
   if (decision.keys.empty()) return stop(decision, "no-key");
   if (already_signed(request, decision)) return stop(decision, "already-signed");
   decision.sign = true;

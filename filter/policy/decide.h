@@ -56,7 +56,19 @@ struct Decision {
   std::string user;          ///< the outgoing user matched (or tried)
   std::string from_domain;   ///< the signing domain from From, when found
   std::vector<KeyRef> keys;  ///< one per signature to add, in selector order
+  /// The user's stored selectors that are not RFC 6376 §3.1 selectors (a
+  /// hostile or damaged row: "s1; d=victim.example", a line break): skipped,
+  /// never looked up nor signed with; as stored, for the log.
+  std::vector<std::string> bad_selectors;
 };
+
+/// Rule 5's search path: the domains whose key (for any selector) may sign a
+/// message from `from_domain` sent by `user`, most specific first. The From
+/// domain and its parents, never a bare top-level domain, and - unless the
+/// user was added with --any-domain - never above the user's own domain:
+/// carol@shop.example.com never signs with example.com's key. Empty when
+/// `from_domain` is not the user's domain or below it.
+std::vector<std::string> key_domains(const UserRecord& user, std::string_view from_domain);
 
 /// Applies the seven rules in order; the first that stops signing gives the
 /// reason. Never throws for bad message content (that is "not signed");
@@ -67,11 +79,15 @@ struct Decision {
 ///     "unknown-user"  the SASL user is not in the directory (no fallback);
 ///                     or no IP user matches the client address and there
 ///                     is no default-user; or the default-user is unknown
-///   2 "reauthenticating", "no-selector"
+///   2 "reauthenticating", "no-selector" (none set; a selector that is not
+///                     valid RFC 6376 §3.1 syntax is skipped and listed in
+///                     bad_selectors, so a user with only such ones ends in
+///                     "no-key")
 ///   3 "no-from", "multiple-from", "multiple-addresses", "unparsable-from",
 ///     "invalid-from-domain" (domain literal, bad name, IDN that won't convert)
 ///   4 "foreign-domain" From domain not the user's domain or a subdomain of it
-///   5 "no-key"        no selector has a key for the domain or a parent
+///   5 "no-key"        no selector has a key for the domain or a parent up
+///                     to the user's own domain (key_domains())
 ///   6 "already-signed" a DKIM-Signature with d= the From domain or a key domain
 ///   7 "signed"        sign == true; keys in the user's selector order
 /// Decision::user is the matched user's name, else the name or address tried.

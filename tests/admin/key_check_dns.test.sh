@@ -3,7 +3,9 @@
 # `key check` against a real DNS server: nsd (Debian package nsd) started
 # on loopback serving a test zone with a matching record, a split 2048-bit
 # record, a record too big for UDP (TCP fallback), a stale one, a malformed
-# one, a name without TXT, a missing one; then REFUSED and no server at all.
+# one, a name without TXT, a missing one, a second different DKIM record
+# beside the matching one, s= without email, control characters in the
+# record; then REFUSED and no server at all.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 NSD=$(command -v nsd || echo /usr/sbin/nsd)
@@ -36,6 +38,20 @@ ok "rotate stale" "$ADMIN" key delete example.test stale
 ok "key stale again" "$ADMIN" key generate example.test stale   # DNS still has the old key
 for s in malformed nodata missing; do ok "key $s" "$ADMIN" key generate example.test "$s" --algorithm ed25519; done
 ok "key for a foreign zone" "$ADMIN" key generate example.invalid s --algorithm ed25519
+# Beside the matching record, a second DKIM record with another key (RFC
+# 6376 §3.6.2.2: which one a verifier uses is undefined).
+ok "key amb" "$ADMIN" key generate example.test amb --algorithm ed25519
+publish amb
+ok "key amb-other" "$ADMIN" key generate example.test amb-other --algorithm ed25519
+"$ADMIN" key dns example.test amb-other --zone | sed 's/^amb-other\./amb./' >> "$zone"
+# The matching key, published for another service only (§3.6.1 s=).
+ok "key noemail" "$ADMIN" key generate example.test noemail --algorithm ed25519
+"$ADMIN" key dns example.test noemail --zone | sed 's/"v=DKIM1; /"v=DKIM1; s=other; /' >> "$zone"
+grep -q '^noemail\..* "v=DKIM1; s=other; k=ed25519; p=' "$zone" || fail "test setup: noemail record"
+# Control characters from DNS (zone-file \DDD escapes, decimal: ESC, BEL, CR,
+# LF, DEL, an 8-bit byte).
+ok "key ctl" "$ADMIN" key generate example.test ctl --algorithm ed25519
+echo 'ctl._domainkey IN TXT "v=DKIM1; k=\027[2J\007\013\010x\127\200; p=abc"' >> "$zone"
 
 # A free loopback port: nothing answers there yet.
 port=""
@@ -94,6 +110,12 @@ check 3 malformed "malformed"
 check 2 nodata "no record"
 check 2 missing "no record"
 check 4 s "DNS error" example.invalid              # not nsd's zone: REFUSED
+check 1 amb "ambiguous: 2 different DKIM records"
+grep -q 'matches' "$work/out" && fail "key check amb: says matches: $(cat "$work/out")"
+check 1 noemail "not for email: .*s=other"
+check 3 ctl 'malformed record: unknown key type k=\\x1b\[2J\\x07\\x0d\\x0ax\\x7f\\xc8$'
+LC_ALL=C grep -q '[^[:print:]]' "$work/out" && fail "key check ctl: raw control characters: $(od -c "$work/out" | head -3)"
+[[ $(wc -l < "$work/out") == 1 ]] || fail "key check ctl: output is not one line"
 kill "$nsd_pid"; wait "$nsd_pid" 2>/dev/null || true
 start=$SECONDS
 check 4 ed "DNS error"                             # nobody listens any more

@@ -26,7 +26,9 @@ namespace {
 const std::vector<std::string> kDomains = {"example.com",           "mail.example.com", "a.b.example.com",
                                            "example.org",           "evil-example.com", "com",
                                            "xn--bcher-kva.example", "EXAMPLE.com"};
-const std::vector<std::string> kSelectors = {"s1", "s2", "S1", " s2 ", "", "ed", "rsa"};
+// Hostile rows too: a stored selector is written into s= unless rejected.
+const std::vector<std::string> kSelectors = {"s1",  "s2",      "S1",           " s2 ",    "",     "ed",
+                                             "rsa", "s1; d=x", "s1\r\nBcc: x", "bad_sel", "a..b", "-s1"};
 const std::vector<std::string> kIps = {"192.0.2.1",        "192.0.2.10", "2001:db8::1", "::ffff:192.0.2.1",
                                        "IPv6:2001:DB8::1", "127.0.0.1",  "not-an-ip"};
 
@@ -113,6 +115,33 @@ std::string trimmed_lower(const std::string& s) {
   return mail::ascii_lower(s.substr(b, s.find_last_not_of(" \t") - b + 1));
 }
 
+// RFC 6376 §3.1 restated: dot-separated labels of 1..63 lower-case letters,
+// digits and inner hyphens, at most 253 characters.
+bool selector_ok(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && s[i] != '.') {
+      char c = s[i];
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+      continue;
+    }
+    std::size_t len = i - start;
+    if (len == 0 || len > 63 || s[start] == '-' || s[i - 1] == '-') return false;
+    start = i + 1;
+  }
+  return true;
+}
+
+// Rule 5 restated: a key domain is the From domain or a parent, never a bare
+// TLD, and never above the user's own domain unless it has --any-domain.
+bool key_domain_ok(const UserRecord& user, const std::string& from_domain, const std::string& domain) {
+  if (!mail::is_same_or_subdomain(from_domain, domain) || domain.find('.') == std::string::npos) return false;
+  if (user.any_domain) return true;
+  auto own = mail::normalize_domain(user.domain);
+  return own && mail::is_same_or_subdomain(domain, *own);
+}
+
 void check_signed(const Request& req, const Decision& d, StubDirectory& dir) {
   FUZZ_CHECK(d.reason == "signed" && !d.keys.empty(), "a signing decision has keys");
   auto user = signing_user(d, dir);
@@ -132,8 +161,9 @@ void check_signed(const Request& req, const Decision& d, StubDirectory& dir) {
   std::set<std::string> seen;
   for (const auto& k : d.keys) {
     FUZZ_CHECK(dir.has_key(k.domain, k.selector), "rule 5: the key exists");
-    FUZZ_CHECK(mail::is_same_or_subdomain(d.from_domain, k.domain) && k.domain.find('.') != std::string::npos,
-               "rule 5: From domain or a parent, never a bare TLD");
+    FUZZ_CHECK(key_domain_ok(*user, d.from_domain, k.domain),
+               "rule 5: From domain or a parent, never a bare TLD, never above the user's own domain");
+    FUZZ_CHECK(selector_ok(k.selector), "rule 7: only RFC 6376 selectors reach s=");
     auto at = std::find(selectors.begin(), selectors.end(), k.selector);
     FUZZ_CHECK(at != selectors.end() && !k.selector.empty(), "rule 7: one of the user's selectors");
     FUZZ_CHECK(static_cast<std::size_t>(at - selectors.begin()) >= last, "rule 7: in selector order");
@@ -152,8 +182,23 @@ void check_no_key(const Decision& d, StubDirectory& dir) {
   FUZZ_CHECK(user.has_value(), "no-key names a known user");
   for (const auto& s : user->selectors)
     for (const auto& domain : mail::domain_and_parents(d.from_domain))
-      FUZZ_CHECK(trimmed_lower(s).empty() || !dir.has_key(domain, trimmed_lower(s)),
+      FUZZ_CHECK(!selector_ok(trimmed_lower(s)) || !key_domain_ok(*user, d.from_domain, domain) ||
+                     !dir.has_key(domain, trimmed_lower(s)),
                  "no-key although a key exists");
+}
+
+// Skipped selectors are the user's own and really invalid; "no-selector"
+// means every selector is blank (an invalid one is skipped, not "none").
+void check_selectors(const Decision& d, StubDirectory& dir) {
+  auto user = signing_user(d, dir);
+  for (const auto& bad : d.bad_selectors) {
+    FUZZ_CHECK(
+        user && std::find(user->selectors.begin(), user->selectors.end(), bad) != user->selectors.end(),
+        "a skipped selector is one of the user's");
+    FUZZ_CHECK(!selector_ok(trimmed_lower(bad)), "only invalid selectors are skipped");
+  }
+  if (d.reason == "no-selector")
+    for (const auto& s : user->selectors) FUZZ_CHECK(trimmed_lower(s).empty(), "no-selector: all blank");
 }
 
 }  // namespace
@@ -184,6 +229,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   else
     FUZZ_CHECK(d.keys.empty(), "no keys without signing");
   if (d.reason == "no-key") check_no_key(d, dir);
+  check_selectors(d, dir);
   Decision again = decide(req, dir);
   FUZZ_CHECK(again.sign == d.sign && again.reason == d.reason && again.user == d.user, "deterministic");
   return 0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // mail::parse_header_block on any bytes: never throws, and when it accepts a
 // section its fields tile the text exactly (no byte lost, added or moved —
-// the filter re-emits and hashes these views).
+// the filter re-emits and hashes these views) and it holds no CR outside a
+// CRLF line end (RFC 5322 §2.2).
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,8 @@ void check_accepted(std::string_view text, const HeaderBlock& block) {
     if (pos < text.size()) FUZZ_CHECK(f.raw.back() == '\n', "a field that is not last ends with LF");
   }
   FUZZ_CHECK(pos == text.size(), "fields cover the whole header section");
+  for (std::size_t cr = text.find('\r'); cr != std::string_view::npos; cr = text.find('\r', cr + 1))
+    FUZZ_CHECK(cr + 1 < text.size() && text[cr + 1] == '\n', "an accepted section has no bare CR");
   bool crlf_first = false;
   auto nl = text.find('\n');
   if (nl != std::string_view::npos && nl > 0 && text[nl - 1] == '\r') crlf_first = true;

@@ -5,6 +5,7 @@
 # every verifier (dkimpy, Mail::DKIM for rsa, libopendkim) after
 #   - the body was tampered with,
 #   - a signed header (Subject) was changed,
+#   - a second Subject or To was prepended (over-signing, RFC 6376 §8.15),
 #   - the key map publishes a different key for the selector.
 # The untouched messages must pass first, so a failure here means the
 # verifiers caught the change, not that signing was broken.
@@ -41,10 +42,12 @@ for key in rsa ed; do
       sign "$CORPUS/$name.eml" "$base.eml" "$key" "s$key" "$canon"
       "$INTEROP/tamper" body "$base.eml" "$base.body.eml" || fail "cannot tamper with $name"
       "$INTEROP/tamper" subject "$base.eml" "$base.subject.eml" || fail "cannot tamper with $name"
+      "$INTEROP/tamper" add-subject "$base.eml" "$base.add-subject.eml" || fail "cannot add a Subject to $name"
+      "$INTEROP/tamper" add-to "$base.eml" "$base.add-to.eml" || fail "cannot add a To to $name"
       cmp -s "$base.eml" "$base.body.eml" && fail "tamper body changed nothing in $name"
       cmp -s "$base.eml" "$base.subject.eml" && fail "tamper subject changed nothing in $name"
       good+=("$base.eml")
-      bad+=("$base.body.eml" "$base.subject.eml")
+      bad+=("$base.body.eml" "$base.subject.eml" "$base.add-subject.eml" "$base.add-to.eml")
     done
   done
   v=("$INTEROP/verify_all" -q -d example.com -s "s$key")
@@ -53,7 +56,7 @@ for key in rsa ed; do
     fail "a tampered $key message was not rejected by every verifier"
   "${v[@]}" --keys "$WORK/wrong-keys.txt" --expect fail "${good[@]}" ||
     fail "a $key message verified with the wrong public key"
-  echo "$key: ${#good[@]} signed messages pass; ${#bad[@]} tampered (body, Subject) and" \
+  echo "$key: ${#good[@]} signed messages pass; ${#bad[@]} tampered (body, Subject, added Subject or To) and" \
     "${#good[@]} wrong-key verifications fail with every verifier"
 done
 echo "PASS interop negative ($((SECONDS - start)) s)"

@@ -113,8 +113,10 @@ admin key generate pkgtest.example s1ed --algorithm ed25519 >>"$work/dns.txt" 2>
   fail "key generate ed25519 failed"
 admin user add alice@pkgtest.example --selector s1,s1ed >/dev/null || fail "user add failed"
 [ -f "$DB" ] || fail "the admin did not create $DB"
-for f in "$DB" "$DB-wal" "$DB-shm"; do
-  [ -e "$f" ] || continue
+for f in "$DB-journal" "$DB-wal" "$DB-shm"; do
+  [ ! -e "$f" ] || fail "the admin left $f behind (the database uses a rollback journal)"
+done
+for f in "$DB"; do
   [ "$(stat -c '%U:%G %a' "$f")" = "root:dkim-filter 640" ] ||
     fail "$f is $(stat -c '%U:%G %a' "$f"), expected root:dkim-filter 640 (private keys)"
 done

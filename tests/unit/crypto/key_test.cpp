@@ -51,6 +51,33 @@ TEST(PrivateKey, RefusesRsaUnder1024Bits) {
   EXPECT_NE(msg.find("512 bits refused"), std::string::npos) << msg;
 }
 
+// e = 1 makes the signature the padded digest in the clear; e = 3 is below
+// NIST SP 800-89's 2^16 < e. Both are refused on every load, with a reason.
+TEST(PrivateKey, RefusesDegenerateRsaExponents) {
+  for (const char* file : {"rsa-e1.pem", "rsa-e3.pem"}) {
+    std::string pem = test::read_file(test::vector_path(file));
+    ASSERT_NE(pem.find("BEGIN RSA PRIVATE KEY"), std::string::npos) << file;
+    std::string msg = error_of(pem);
+    EXPECT_NE(msg.find("public exponent"), std::string::npos) << file << ": " << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+  EXPECT_NE(error_of(test::read_file(test::vector_path("rsa-e1.pem"))).find("exponent 1 refused"),
+            std::string::npos);
+}
+
+TEST(PrivateKey, RefusesInconsistentRsaCrtValues) {
+  std::string msg = error_of(test::read_file(test::vector_path("rsa-bad-crt.pem")));
+  EXPECT_NE(msg.find("inconsistent"), std::string::npos) << msg;
+}
+
+TEST(PrivateKey, ThoroughCheckAcceptsGoodKeys) {
+  for (auto type : {KeyType::rsa, KeyType::ed25519}) {
+    auto key = PrivateKey::generate(type, 2048);
+    EXPECT_NO_THROW(PrivateKey::from_pem(key.to_pem(), true));
+  }
+  EXPECT_NO_THROW(PrivateKey::from_pem(test::read_file(test::vector_path("rsa-1024-pkcs1.pem")), true));
+}
+
 TEST(PrivateKey, ReadsPkcs1) {
   auto key = PrivateKey::from_pem(test::read_file(test::vector_path("rsa-1024-pkcs1.pem")));
   EXPECT_EQ(key.type(), KeyType::rsa);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A filter reading while an administrator rewrites: WAL readers see either
+// A filter reading while an administrator rewrites: readers see either
 // the old or the new committed state, never a half-written one, and a busy
 // database never surfaces as a wrong answer.
 #include <gtest/gtest.h>
@@ -40,7 +40,7 @@ KeyRecord state_key(bool x) {
 }
 
 // The writer process: rewrites the user and the key, plus churn that grows
-// the WAL and forces checkpoints, until the deadline. Exit status 0 = ok.
+// the journal and spills pages, until the deadline. Exit status 0 = ok.
 [[noreturn]] void writer_loop(const std::string& path, Clock::time_point until) {
   try {
     auto store = KeyStore::open_writer(path);

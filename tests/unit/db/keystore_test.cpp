@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -72,16 +73,134 @@ TEST_F(KeyStoreTest, CreatesFile0640WhateverTheUmask) {
   }
 }
 
-TEST_F(KeyStoreTest, CreatesInWalModeAtCurrentVersion) {
+std::string journal_mode(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  SqlitePtr raw(db);
+  Statement st(db, "PRAGMA journal_mode");
+  return st.step() ? st.text(0) : "";
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST_F(KeyStoreTest, CreatesWithRollbackJournalAtCurrentVersion) {
   auto store = KeyStore::create(path_);
   EXPECT_EQ(store.schema_version(), current_schema_version());
-  SqlitePtr raw;
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  raw.reset(db);
-  Statement st(db, "PRAGMA journal_mode");
-  ASSERT_TRUE(st.step());
-  EXPECT_EQ(st.text(0), "wal");
+  EXPECT_EQ(journal_mode(path_), "delete");
+  store.transaction([&] { store.add_key(key("example.com", "s1")); });
+  for (const char* suffix : {"-journal", "-wal", "-shm"})
+    EXPECT_FALSE(fs::exists(path_ + suffix)) << suffix << " left behind";
+}
+
+TEST_F(KeyStoreTest, WriterConvertsWalDatabaseAndRemovesSideFiles) {
+  KeyStore::create(path_);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    SqlitePtr raw(db);
+    int persist = 1;  // what earlier versions did: -wal and -shm stay after close
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    exec(db, "PRAGMA journal_mode = WAL");
+    exec(db,
+         "INSERT INTO keys (domain, selector, type, bits, private_pem, created) "
+         "VALUES ('example.com', 's1', 'rsa', 2048, 'PEM', 0)");
+  }
+  ASSERT_TRUE(fs::exists(path_ + "-wal"));
+  ASSERT_TRUE(fs::exists(path_ + "-shm"));
+  {
+    auto store = KeyStore::open_writer(path_);
+    EXPECT_TRUE(store.find_key("example.com", "s1"));  // the WAL's row was checkpointed, not lost
+  }
+  EXPECT_EQ(journal_mode(path_), "delete");
+  EXPECT_FALSE(fs::exists(path_ + "-wal"));
+  EXPECT_FALSE(fs::exists(path_ + "-shm"));
+}
+
+TEST_F(KeyStoreTest, ReaderRefusesSideFileOthersCanReadAndNamesEveryFile) {
+  KeyStore::create(path_);
+  for (const char* suffix : {"-journal", "-wal", "-shm"}) {
+    std::string side = path_ + suffix;
+    { std::ofstream(side).flush(); }
+    ASSERT_EQ(::chmod(side.c_str(), 0644), 0);
+    std::string why = message_of([&] { KeyStore::open_reader(path_); });
+    EXPECT_NE(why.find(side), std::string::npos) << why;
+    EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::config) << suffix;
+  }
+  // All three at once, and the database too: one message names all four.
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  std::string why = message_of([&] { KeyStore::open_reader(path_); });
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+    EXPECT_NE(why.find(path_ + suffix + " (mode 0644)"), std::string::npos) << why;
+  EXPECT_NE(why.find("chmod o-rwx " + path_ + " "), std::string::npos) << why;
+}
+
+TEST_F(KeyStoreTest, ReaderAcceptsPrivateSideFile) {
+  KeyStore::create(path_);
+  std::string side = path_ + "-journal";
+  { std::ofstream(side).flush(); }  // empty: not a hot journal
+  ASSERT_EQ(::chmod(side.c_str(), 0640), 0);
+  EXPECT_NO_THROW(KeyStore::open_reader(path_));
+}
+
+TEST_F(KeyStoreTest, SymbolicLinkIsRefusedByName) {
+  KeyStore::create(path_);
+  std::string link = dir_ + "/link.db";
+  fs::create_symlink(path_, link);
+  for (auto open : {&KeyStore::open_reader, &KeyStore::open_writer}) {
+    EXPECT_EQ(kind_of([&] { open(link); }), ErrorKind::config);
+    std::string why = message_of([&] { open(link); });
+    EXPECT_NE(why.find(link + " is a symbolic link to " + path_), std::string::npos) << why;
+  }
+}
+
+// A writer killed after its transaction spilled pages into the file leaves
+// a hot journal: the filter cannot roll it back (read-only) and defers with
+// advice; the next writer rolls it back.
+TEST_F(KeyStoreTest, HotJournalIsTemporaryForReaderAndRolledBackByWriter) {
+  KeyStore::create(path_);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+    // A one-page cache makes the transaction spill to the database file.
+    sqlite3_exec(
+        db,
+        "PRAGMA cache_size = 1; BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+        "WHERE i < 3000) INSERT INTO users (name, kind, created) SELECT 'u' || i, 'login', 0 FROM n;",
+        nullptr, nullptr, nullptr);
+    ::_exit(0);  // no COMMIT, no close: as if killed
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(fs::exists(path_ + "-journal"));
+  EXPECT_EQ(kind_of([&] { KeyStore::open_reader(path_); }), ErrorKind::temporary);
+  std::string why = message_of([&] { KeyStore::open_reader(path_); });
+  EXPECT_NE(why.find(path_ + "-journal is a hot journal"), std::string::npos) << why;
+  KeyStore::open_writer(path_);
+  EXPECT_FALSE(fs::exists(path_ + "-journal"));
+  auto reader = KeyStore::open_reader(path_);
+  EXPECT_FALSE(reader.find_user("u1"));  // rolled back
+}
+
+TEST_F(KeyStoreTest, FileThatIsNotADatabaseIsNamedSo) {
+  {
+    std::ofstream out(path_, std::ios::binary);
+    out << std::string(8192, 'x');
+  }
+  ::chmod(path_.c_str(), 0600);
+  for (auto open : {&KeyStore::open_reader, &KeyStore::open_writer}) {
+    std::string why = message_of([&] { open(path_); });
+    EXPECT_NE(why.find("is not a SQLite database"), std::string::npos) << why;
+    EXPECT_EQ(why.find("-wal"), std::string::npos) << why;
+  }
 }
 
 TEST_F(KeyStoreTest, ReaderRefusesMissingFile) {
@@ -132,6 +251,36 @@ TEST_F(KeyStoreTest, MigratesFromVersionZero) {
   auto again = KeyStore::open_writer(path_);  // already current: nothing to do, data kept
   EXPECT_TRUE(again.has_key("example.com", "s1"));
   EXPECT_EQ(KeyStore::open_reader(path_).schema_version(), current_schema_version());
+}
+
+// Schema 2 adds the published public key; rows made under schema 1 get it
+// derived from their private key, and a row whose key does not load keeps
+// '' (the filter refuses that key) without failing the migration.
+TEST_F(KeyStoreTest, MigrationTwoFillsPublicKeysOfExistingRows) {
+  auto rsa = crypto::PrivateKey::generate(crypto::KeyType::rsa, 1024);
+  auto ed = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+              SQLITE_OK);
+    SqlitePtr raw(db);
+    exec(db, std::string(migrations().front().sql));
+    exec(db, "PRAGMA user_version = 1");
+    Statement st(
+        db,
+        "INSERT INTO keys (domain, selector, type, bits, private_pem, created) VALUES (?1, ?2, ?3, 0, "
+        "?4, 0)");
+    st.bind(1, "example.com").bind(2, "rsa").bind(3, "rsa").bind(4, rsa.to_pem()).run();
+    st.bind(1, "example.com").bind(2, "ed").bind(3, "ed25519").bind(4, ed.to_pem()).run();
+    st.bind(1, "example.com").bind(2, "bad").bind(3, "rsa").bind(4, "not a key").run();
+  }
+  ::chmod(path_.c_str(), 0640);
+  KeyStore::open_writer(path_);
+  auto reader = KeyStore::open_reader(path_);
+  EXPECT_EQ(reader.schema_version(), 2);
+  EXPECT_EQ(reader.find_key("example.com", "rsa")->public_key, rsa.public_key().dns_value());
+  EXPECT_EQ(reader.find_key("example.com", "ed")->public_key, ed.public_key().dns_value());
+  EXPECT_EQ(reader.find_key("example.com", "bad")->public_key, "");
 }
 
 TEST_F(KeyStoreTest, ReaderDoesNotWrite) {

@@ -79,10 +79,5 @@ TEST(UserName, RecognisesKindsBySyntax) {
   EXPECT_THROW(parse_user_name("alice@localhost"), Error);
 }
 
-TEST(DomainAndParents, NeverABareTld) {
-  EXPECT_EQ(domain_and_parents("a.b.example.com"),
-            (std::vector<std::string>{"a.b.example.com", "b.example.com", "example.com"}));
-}
-
 }  // namespace
 }  // namespace dkim::db

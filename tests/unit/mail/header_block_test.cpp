@@ -41,6 +41,22 @@ TEST(HeaderBlock, ReportsMalformedSections) {
   EXPECT_FALSE(parse_header_block("Bad Name: x\n").problem.empty());
 }
 
+// A bare CR would be hashed as it is, and relays rewrite it: no verifier
+// could check the signature, so the section is not signed at all.
+TEST(HeaderBlock, BareCrIsMalformed) {
+  for (const char* text : {"From: a@b.c\nSubject: one\rtwo\n", "From: a@b.c\r\nSubject: one\rtwo\r\n",
+                           "Sub\rject: x\n", "From: a@b.c\n\r", "From: a@b.c\nSubject: x\r\r\n",
+                           "Subject: folded\n\r continuation\n", "From: a@b.c\nSubject: end\r"}) {
+    auto block = parse_header_block(text);
+    EXPECT_EQ(block.problem, "CR without LF in the header section") << text;
+  }
+}
+
+TEST(HeaderBlock, CrlfAndMixedLineEndsAreFine) {
+  EXPECT_TRUE(parse_header_block("From: a@b.c\r\nSubject: x\r\n").problem.empty());
+  EXPECT_TRUE(parse_header_block("From: a@b.c\nSubject: x\r\n\tfolded\n").problem.empty());
+}
+
 TEST(HeaderBlock, SameNameIgnoresCase) {
   EXPECT_TRUE(same_name("fRoM", "From"));
   EXPECT_FALSE(same_name("From", "Fro"));

@@ -53,8 +53,9 @@ TEST_F(KeyCacheTest, SeesAUserChangeWithoutRestartAndKeepsUnchangedKeys) {
   ASSERT_EQ(after.keys.size(), 2u);
   EXPECT_EQ(after.keys[0].get(), before.keys[0].get()) << "unchanged s1 row must not be parsed again";
   auto s = cache.stats();
-  EXPECT_EQ(s.opens, 1u);
-  EXPECT_GE(s.reloads, 1u);
+  // The commit is noticed: a new data_version (another connection wrote),
+  // or with the rollback journal a changed file that is opened again.
+  EXPECT_GE(s.opens + s.reloads, 2u);
   EXPECT_EQ(s.parses, 2u);
 }
 

@@ -34,7 +34,9 @@ class DatabaseTest : public ::testing::Test {
     k.domain = domain;
     k.selector = selector;
     k.type = crypto::KeyType::ed25519;
-    k.private_pem = crypto::PrivateKey::generate(crypto::KeyType::ed25519).to_pem();
+    auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+    k.private_pem = key.to_pem();
+    k.public_key = key.public_key().dns_value();  // as published, as `key generate` stores it
     k.canon = canon;
     store.add_key(k);
   }

@@ -304,6 +304,56 @@ TEST_F(Decide, NeverABareTld) {
   for (const std::string& lookup : directory_.key_lookups) EXPECT_NE(lookup, "com/s1");
 }
 
+// A parent's key signs only up to the user's own domain: a customer on a
+// subdomain never gets the parent's d= (and so never signs as another
+// customer who owns the parent).
+TEST_F(Decide, ParentWalkStopsAtTheUsersOwnDomain) {
+  directory_.add_user(login_user("carol@shop.example.com", "shop.example.com", {"s1"}));
+  request_.sasl_user = "carol@shop.example.com";
+  request_.from_values = {" carol@shop.example.com"};
+  Decision d = run();
+  expect_not_signed(d, "no-key");
+  EXPECT_EQ(directory_.key_lookups, (std::vector<std::string>{"shop.example.com/s1"}));
+  request_.from_values = {" carol@eu.shop.example.com"};
+  expect_not_signed(run(), "no-key");
+  EXPECT_EQ(directory_.key_lookups.back(), "shop.example.com/s1");
+  directory_.add_key("shop.example.com", "s1");
+  EXPECT_EQ(key_names(run()), (std::vector<std::string>{"shop.example.com/s1"}));
+}
+
+TEST_F(Decide, ParentWalkStopsAtTheOwnDomainOfAnIpUser) {
+  UserRecord app = login_user("192.0.2.7", "Shop.Example.COM", {"s1"});
+  app.kind = UserKind::ip;
+  directory_.add_ip_user("192.0.2.7", app);
+  request_.sasl_user.clear();
+  request_.client_ip = "192.0.2.7";
+  request_.from_values = {" app@shop.example.com"};
+  expect_not_signed(run(), "no-key");
+}
+
+TEST_F(Decide, AnyDomainUserKeepsTheWholeParentWalk) {
+  UserRecord relay = login_user("relay@shop.example.com", "shop.example.com", {"s1"});
+  relay.any_domain = true;
+  directory_.add_user(relay);
+  request_.sasl_user = "relay@shop.example.com";
+  request_.from_values = {" x@shop.example.com"};
+  EXPECT_EQ(key_names(run()), (std::vector<std::string>{"example.com/s1"}));
+}
+
+TEST(KeyDomains, FromTheFromDomainUpToTheOwnDomain) {
+  using V = std::vector<std::string>;
+  UserRecord user = login_user("carol@shop.example.com", "shop.example.com", {"s1"});
+  EXPECT_EQ(key_domains(user, "a.b.shop.example.com"),
+            (V{"a.b.shop.example.com", "b.shop.example.com", "shop.example.com"}));
+  EXPECT_EQ(key_domains(user, "shop.example.com"), V{"shop.example.com"});
+  EXPECT_EQ(key_domains(user, "example.com"), V{});
+  EXPECT_EQ(key_domains(user, "evilshop.example.com"), V{});
+  user.domain.clear();
+  EXPECT_EQ(key_domains(user, "shop.example.com"), V{});
+  user.any_domain = true;
+  EXPECT_EQ(key_domains(user, "shop.example.com"), (V{"shop.example.com", "example.com"}));
+}
+
 TEST_F(Decide, NoKey) {
   directory_.add_user(login_user("alice@example.com", "example.com", {"other"}));
   Decision d = run();
@@ -352,6 +402,32 @@ TEST_F(Decide, SelectorsAreTrimmedLowerCasedAndDeduplicated) {
   directory_.add_user(login_user("alice@example.com", "example.com", {" S1 ", "s1", "s2"}));
   directory_.add_key("example.com", "s2");
   EXPECT_EQ(key_names(run()), (std::vector<std::string>{"example.com/s1", "example.com/s2"}));
+}
+
+// A selector row is written into s= as it is: one that is not RFC 6376
+// §3.1 syntax would inject a tag (";") or a header line (a line break).
+TEST_F(Decide, InvalidStoredSelectorsAreSkippedAndReported) {
+  const std::vector<std::string> hostile = {"s1; d=victim.example", "s1\r\nBcc: x@example.com", "s1\n",
+                                            "bad_sel"};
+  for (const std::string& bad : hostile) directory_.add_key("example.com", bad);  // even with a "key"
+  std::vector<std::string> selectors = hostile;
+  selectors.push_back("s2");
+  directory_.add_key("example.com", "s2");
+  directory_.add_user(login_user("alice@example.com", "example.com", selectors));
+  Decision d = run();
+  EXPECT_TRUE(d.sign) << d.reason;
+  EXPECT_EQ(key_names(d), (std::vector<std::string>{"example.com/s2"}));
+  EXPECT_EQ(d.bad_selectors, hostile);
+  EXPECT_EQ(directory_.key_lookups, (std::vector<std::string>{"example.com/s2"}));
+}
+
+TEST_F(Decide, OnlyInvalidSelectorsIsNoKey) {
+  directory_.add_key("example.com", "s1; d=victim.example");
+  directory_.add_user(login_user("alice@example.com", "example.com", {"s1; d=victim.example"}));
+  Decision d = run();
+  expect_not_signed(d, "no-key");
+  EXPECT_EQ(d.bad_selectors, (std::vector<std::string>{"s1; d=victim.example"}));
+  EXPECT_TRUE(directory_.key_lookups.empty());
 }
 
 TEST_F(Decide, EachSelectorFallsBackOnItsOwn) {

@@ -1,0 +1,11 @@
+-- SPDX-License-Identifier: MIT
+-- Schema version 2: every key row keeps its public key as published, the
+-- p= value of its DNS record (RFC 6376 §3.6.1; for Ed25519 the raw key,
+-- RFC 8463 §4.2). The filter verifies each signature against it before the
+-- message leaves, so a damaged private key (which derives a different but
+-- self-consistent public key) is caught instead of signing. `key dns`
+-- prints it without reading the private key. Rows that exist when this
+-- runs get the value derived from their private key by the program, right
+-- after this script (db/keystore.cpp); '' means "not known" and the filter
+-- refuses such a key.
+ALTER TABLE keys ADD COLUMN public_key TEXT NOT NULL DEFAULT '';
