@@ -15,9 +15,9 @@ constexpr std::string_view kAdminOptions[] = {"dns-update",   "dns-update-key", 
                                               "rotate-every", "delegate-zone"};
 
 /// dkim-filter's own options of the file (dkim-filter(8) "Options also
-/// valid in the configuration file"), accepted and ignored by
-/// dkim-filter-admin, which uses only db.
-constexpr std::string_view kFilterOptions[] = {"sendmail",  "on-error", "log",  "default-user",
-                                               "spool-dir", "expire",   "canon"};
+/// valid in the configuration file") and dkim-filter-milter's socket,
+/// accepted and ignored by dkim-filter-admin, which uses only db.
+constexpr std::string_view kFilterOptions[] = {"sendmail",  "on-error", "log",   "default-user",
+                                               "spool-dir", "expire",   "canon", "socket"};
 
 }  // namespace dkim::config
