@@ -60,5 +60,6 @@ int cmd_user(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_dns(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_check(Context& ctx, const std::vector<std::string>& args);
 int cmd_explain(Context& ctx, const std::vector<std::string>& args);
+int cmd_token(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace dkim::admin

@@ -39,6 +39,9 @@ constexpr const char* kOverview =
     "  user list                             list users (--json)\n"
     "  user delete  USER                     delete a user\n"
     "  explain      --user USER --from ADDR  show what the filter would do\n"
+    "  token add    NAME [--domain D]...     create a dkim-filter-web token (--read-only)\n"
+    "  token list                            list tokens (--json)\n"
+    "  token delete NAME                     delete a token\n"
     "\n"
     "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
     "(not found, exists, invalid key), 75 database busy or unreadable,\n"
@@ -84,6 +87,7 @@ int run(int argc, char** argv) {
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
   if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
+  if (command == "token") return dkim::admin::cmd_token(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 

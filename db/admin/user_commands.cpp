@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "db/admin/cli.h"
+#include "db/admin/rules.h"
 #include "db/names.h"
 #include "filter/dkim/error.h"
 #include "filter/policy/decide.h"
@@ -11,41 +12,8 @@
 namespace dkim::admin {
 namespace {
 
-// The seed's wording, shown when a selector is set on such a user.
-constexpr const char* kReauthRefusal =
-    "DKIM signing is unavailable if you are using a re-authenticating user";
-
-// Warns, for each selector, when no key exists yet that the filter could
-// use for this user's own domain (the filter's own search path, which never
-// climbs above that domain: dkim-filter(8) rule 5); any domain's key for
-// --any-domain.
-void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
-  const std::vector<std::string> domains = policy::key_domains(user, user.domain);
-  for (const auto& sel : user.selectors) {
-    bool found = false;
-    if (user.any_domain) {
-      for (const auto& k : store.list_keys()) found = found || k.selector == sel;
-    } else {
-      for (const auto& d : domains) found = found || store.has_key(d, sel);
-    }
-    if (!found)
-      warn(user.any_domain ? "no domain has a key for selector " + sel + " yet"
-                           : "domain " + user.domain + " has no key for selector " + sel +
-                                 " yet (dkim-filter-admin key generate " + user.domain + " " + sel + ")");
-  }
-}
-
-std::string describe(const policy::UserRecord& u) {
-  std::string kind = u.kind == policy::UserKind::ip       ? "ip"
-                     : u.kind == policy::UserKind::domain ? "domain"
-                                                          : "login";
-  // Escaped: one line per user whatever a row holds (rows written by other
-  // tools than this one are not validated).
-  std::string sels;
-  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
-  return db::escape_text(u.name) + " (" + kind + ", domain " +
-         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + (sels.empty() ? "-" : sels) +
-         (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
+void warn_all(const Warnings& warnings) {
+  for (const auto& w : warnings) warn(w);
 }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {
@@ -65,28 +33,16 @@ int user_add(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::UserName name = db::parse_user_name(pos[0]);
-  policy::UserRecord user;
-  user.name = name.name;
-  user.kind = name.kind;
-  user.domain = name.domain;
-  user.any_domain = vm.count("any-domain") > 0;
-  user.reauthenticating = vm.count("reauthenticating") > 0;
-  if (vm.count("selector")) user.selectors = db::parse_selector_list(vm["selector"].as<std::string>());
-  if (vm.count("domain")) {
-    if (name.kind != policy::UserKind::ip)
-      throw Error(ErrorKind::usage,
-                  "user add: --domain is for IP users; " + name.name + " signs for " + name.domain);
-    user.domain = db::normalize_domain(vm["domain"].as<std::string>());
-  }
-  if (user.reauthenticating && !user.selectors.empty())
-    throw Error(ErrorKind::data, std::string("user add: ") + kReauthRefusal);
-  if (name.kind == policy::UserKind::ip && user.domain.empty() && !user.any_domain && !user.reauthenticating)
-    throw Error(ErrorKind::usage, "user add: an IP user needs --domain DOMAIN (or --any-domain)");
+  NewUser request;
+  request.name = pos[0];
+  if (vm.count("selector")) request.selectors = vm["selector"].as<std::string>();
+  if (vm.count("domain")) request.domain = vm["domain"].as<std::string>();
+  request.any_domain = vm.count("any-domain") > 0;
+  request.reauthenticating = vm.count("reauthenticating") > 0;
+  auto [user, prefix] = new_user(request);
   auto store = open_store(ctx);
-  store.transaction([&] { store.put_user(user, name.prefix, false); });
-  warn_missing_keys(store, user);
-  std::cout << "added user " << describe(user) << "\n";
+  warn_all(add_user(store, user, prefix));
+  std::cout << "added user " << describe_user(user) << "\n";
   return 0;
 }
 
@@ -109,18 +65,10 @@ int user_set(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> selectors;
   if (vm.count("selector")) selectors = db::parse_selector_list(vm["selector"].as<std::string>());
   auto store = open_store(ctx);
-  policy::UserRecord user;
-  store.transaction([&] {
-    auto found = store.find_user(name.name);
-    if (!found) throw Error(ErrorKind::data, "user set: no user " + name.name);
-    user = *found;
-    if (user.reauthenticating && !selectors.empty())
-      throw Error(ErrorKind::data, std::string("user set: ") + kReauthRefusal);
-    user.selectors = selectors;
-    store.put_user(user, name.prefix, true);
-  });
-  warn_missing_keys(store, user);
-  std::cout << "updated user " << describe(user) << "\n";
+  Warnings warnings;
+  policy::UserRecord user = set_user_selectors(store, name, selectors, warnings);
+  warn_all(warnings);
+  std::cout << "updated user " << describe_user(user) << "\n";
   return 0;
 }
 
@@ -133,7 +81,7 @@ int user_list(Context& ctx, const std::vector<std::string>& args) {
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   auto users = open_store(ctx).list_users();
   if (!vm.count("json")) {
-    for (const auto& u : users) std::cout << describe(u) << "\n";
+    for (const auto& u : users) std::cout << describe_user(u) << "\n";
     return 0;
   }
   std::cout << "[";
@@ -141,9 +89,7 @@ int user_list(Context& ctx, const std::vector<std::string>& args) {
     const auto& u = users[i];
     std::string sels;
     for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ", ") + json_string(s);
-    std::string kind = u.kind == policy::UserKind::ip       ? "ip"
-                       : u.kind == policy::UserKind::domain ? "domain"
-                                                            : "login";
+    std::string kind = user_kind_name(u.kind);
     std::cout << (i ? ",\n " : "") << "{\"user\": " << json_string(u.name)
               << ", \"kind\": " << json_string(kind) << ", \"domain\": " << json_string(u.domain)
               << ", \"selectors\": [" << sels << "], \"any_domain\": " << (u.any_domain ? "true" : "false")

@@ -277,7 +277,7 @@ TEST_F(KeyStoreTest, MigrationTwoFillsPublicKeysOfExistingRows) {
   ::chmod(path_.c_str(), 0640);
   KeyStore::open_writer(path_);
   auto reader = KeyStore::open_reader(path_);
-  EXPECT_EQ(reader.schema_version(), 2);
+  EXPECT_EQ(reader.schema_version(), current_schema_version());
   EXPECT_EQ(reader.find_key("example.com", "rsa")->public_key, rsa.public_key().dns_value());
   EXPECT_EQ(reader.find_key("example.com", "ed")->public_key, ed.public_key().dns_value());
   EXPECT_EQ(reader.find_key("example.com", "bad")->public_key, "");

@@ -20,9 +20,12 @@ TEST(Schema, EmbeddedSqlMatchesFiles) {
   }
 }
 
+// Versions are the file numbers: they start at 1 and increase (a number
+// may be taken by a migration that is still on its way to this branch).
 TEST(Schema, VersionsIncreaseFromOne) {
-  int expected = 1;
-  for (const auto& m : migrations()) EXPECT_EQ(m.version, expected++);
+  ASSERT_FALSE(migrations().empty());
+  EXPECT_EQ(migrations().front().version, 1);
+  for (size_t i = 1; i < migrations().size(); ++i) EXPECT_GT(migrations()[i].version, migrations()[i - 1].version);
   EXPECT_EQ(current_schema_version(), migrations().back().version);
 }
 
