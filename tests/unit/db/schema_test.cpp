@@ -25,7 +25,8 @@ TEST(Schema, EmbeddedSqlMatchesFiles) {
 TEST(Schema, VersionsIncreaseFromOne) {
   ASSERT_FALSE(migrations().empty());
   EXPECT_EQ(migrations().front().version, 1);
-  for (size_t i = 1; i < migrations().size(); ++i) EXPECT_GT(migrations()[i].version, migrations()[i - 1].version);
+  for (size_t i = 1; i < migrations().size(); ++i)
+    EXPECT_GT(migrations()[i].version, migrations()[i - 1].version);
   EXPECT_EQ(current_schema_version(), migrations().back().version);
 }
 
