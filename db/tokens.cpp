@@ -5,8 +5,8 @@
 
 #include "db/names.h"
 #include "db/sqlite.h"
+#include "filter/base/error.h"
 #include "filter/crypto/secret.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::db {
 

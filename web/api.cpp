@@ -17,7 +17,7 @@
 #include "db/keystore.h"
 #include "db/names.h"
 #include "filter/app/log_line.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "web/form.h"
 
 namespace dkim::web {
@@ -276,7 +276,8 @@ Response Handler::key_check(const std::string& domain, const std::string& select
 Response Handler::key_delete(const std::string& domain, const std::string& selector) {
   require_writer(token_);
   auto s = store();
-  auto warnings = admin::delete_key(s, domain, selector);
+  std::string force = query("force");
+  auto warnings = admin::delete_key(s, domain, selector, force == "1" || force == "true");
   log("key.delete", {{"domain", domain}, {"selector", selector}}, 200);
   return ok_json({{"deleted", true}, {"warnings", warnings}});
 }
@@ -320,7 +321,7 @@ policy::UserRecord Handler::visible_user(db::KeyStore& s, const db::UserName& na
 
 Response Handler::user_get(const std::string& text) {
   auto s = store();
-  return ok_json(user_json(visible_user(s, db::parse_user_name(text), "user")));
+  return ok_json(user_json(visible_user(s, admin::existing_user_name(text), "user")));
 }
 
 Response Handler::user_set(const std::string& text) {
@@ -328,7 +329,7 @@ Response Handler::user_set(const std::string& text) {
   json body = body_object(request_);
   if (body.find("selector") == body.end()) throw Refusal{400, "selector is required (null for none)"};
   auto selector = opt_string(body, "selector");
-  db::UserName name = db::parse_user_name(text);
+  db::UserName name = admin::existing_user_name(text);
   std::vector<std::string> selectors;
   if (selector && !selector->empty()) selectors = db::parse_selector_list(*selector);
   auto s = store();
@@ -343,7 +344,7 @@ Response Handler::user_set(const std::string& text) {
 
 Response Handler::user_delete(const std::string& text) {
   require_writer(token_);
-  db::UserName name = db::parse_user_name(text);
+  db::UserName name = admin::existing_user_name(text);
   auto s = store();
   visible_user(s, name, "user delete");
   s.transaction([&] {
@@ -463,7 +464,8 @@ int status_for(const std::exception& e) {
     case ErrorKind::data:
       if (m.find(": no key for ") != std::string::npos || m.find(": no user ") != std::string::npos)
         return 404;
-      if (m.find(" already ") != std::string::npos) return 409;
+      if (m.find(" already ") != std::string::npos || m.find(" is in use by ") != std::string::npos)
+        return 409;
       return 400;
     case ErrorKind::config:
     case ErrorKind::temporary:

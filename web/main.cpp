@@ -10,7 +10,7 @@
 #include <set>
 
 #include "db/keystore.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "web/api.h"
 #include "web/pages.h"
 #include "web/server.h"

@@ -6,8 +6,8 @@
 
 #include "db/admin/rules.h"
 #include "db/keystore.h"
+#include "filter/base/error.h"
 #include "filter/crypto/secret.h"
-#include "filter/dkim/error.h"
 #include "web/form.h"
 
 namespace dkim::web {

@@ -20,7 +20,7 @@
 #include <memory>
 #include <optional>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::web {
 namespace {

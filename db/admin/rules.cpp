@@ -6,17 +6,10 @@
 
 #include "db/admin/cli.h"
 #include "db/admin/percent_decode.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
+#include "filter/mail/ip_address.h"
 
 namespace dkim::admin {
-namespace {
-
-// The seed's wording, shown when a selector is set on such a user.
-constexpr const char* kReauthRefusal =
-    "DKIM signing is unavailable if you are using a re-authenticating user";
-
-}  // namespace
-
 std::pair<crypto::KeyType, int> check_generate(const std::string& algorithm, std::optional<int> bits,
                                                Warnings& warnings) {
   if (algorithm == "rsa") {
@@ -92,24 +85,31 @@ crypto::PrivateKey parse_import(std::string& pem, bool urlencoded, Warnings& war
   return std::move(*key);
 }
 
-Warnings delete_key(db::KeyStore& store, const std::string& domain, const std::string& selector) {
+Warnings delete_key(db::KeyStore& store, const std::string& domain, const std::string& selector, bool force) {
+  std::vector<std::string> users;
   store.transaction([&] {
-    if (!store.delete_key(domain, selector))
+    users = key_users(store, domain, selector);
+    if (!store.has_key(domain, selector))
       throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
+    if (!users.empty() && !force) {
+      std::string names;
+      for (const auto& u : users) names += (names.empty() ? "" : ", ") + u;
+      throw Error(ErrorKind::data, "key delete: selector " + selector + " of domain " + domain +
+                                       " is in use by " + names +
+                                       " (their mail would go out unsigned); change their selectors first "
+                                       "(user set), or use --force");
+    }
+    store.delete_key(domain, selector);
   });
   Warnings warnings;
-  for (const auto& u : store.list_users()) {
-    bool names = std::find(u.selectors.begin(), u.selectors.end(), selector) != u.selectors.end();
-    bool covers = u.any_domain || u.domain == domain ||
-                  (domain.size() > u.domain.size() && domain.compare(domain.size() - u.domain.size() - 1,
-                                                                     std::string::npos, "." + u.domain) == 0);
-    if (names && covers) warnings.push_back("user " + u.name + " still lists selector " + selector);
-  }
+  for (const auto& u : users) warnings.push_back("user " + u + " still lists selector " + selector);
   return warnings;
 }
 
 std::pair<policy::UserRecord, int> new_user(const NewUser& request) {
-  db::UserName name = db::parse_user_name(request.name);
+  const std::string& text = request.name;
+  bool bare = request.domain && text.find('@') == std::string::npos && !db::parse_ip_range(text);
+  db::UserName name = bare ? db::parse_bare_login(text, *request.domain) : db::parse_user_name(text);
   policy::UserRecord user;
   user.name = name.name;
   user.kind = name.kind;
@@ -117,10 +117,10 @@ std::pair<policy::UserRecord, int> new_user(const NewUser& request) {
   user.any_domain = request.any_domain;
   user.reauthenticating = request.reauthenticating;
   if (request.selectors) user.selectors = db::parse_selector_list(*request.selectors);
-  if (request.domain) {
+  if (request.domain && !bare) {
     if (name.kind != policy::UserKind::ip)
-      throw Error(ErrorKind::usage,
-                  "user add: --domain is for IP users; " + name.name + " signs for " + name.domain);
+      throw Error(ErrorKind::usage, "user add: --domain is for bare logins and IP users; " + name.name +
+                                        " signs for " + name.domain);
     user.domain = db::normalize_domain(*request.domain);
   }
   if (user.reauthenticating && !user.selectors.empty())
@@ -128,6 +128,22 @@ std::pair<policy::UserRecord, int> new_user(const NewUser& request) {
   if (name.kind == policy::UserKind::ip && user.domain.empty() && !user.any_domain && !user.reauthenticating)
     throw Error(ErrorKind::usage, "user add: an IP user needs --domain DOMAIN (or --any-domain)");
   return {user, name.prefix};
+}
+
+db::UserName existing_user_name(const std::string& text) {
+  if (auto name = policy::parse_user_name(text)) return *name;
+  if (auto bare = policy::login_lookup_name(text)) {
+    db::UserName name;
+    name.name = *bare;
+    return name;
+  }
+  return db::parse_user_name(text);  // throws, naming the problem
+}
+
+int ip_prefix_of(const policy::UserRecord& user) {
+  if (user.kind != policy::UserKind::ip) return -1;
+  auto range = mail::parse_ip_range(user.name);
+  return range ? range->prefix : -1;
 }
 
 Warnings add_user(db::KeyStore& store, const policy::UserRecord& user, int prefix) {
@@ -145,7 +161,7 @@ policy::UserRecord set_user_selectors(db::KeyStore& store, const db::UserName& n
     if (user.reauthenticating && !list.empty())
       throw Error(ErrorKind::data, std::string("user set: ") + kReauthRefusal);
     user.selectors = list;
-    store.put_user(user, name.prefix, true);
+    store.put_user(user, ip_prefix_of(user), true);
   });
   warnings = missing_key_warnings(store, user);
   return user;
@@ -176,13 +192,35 @@ std::string user_kind_name(policy::UserKind kind) {
   return kind == policy::UserKind::ip ? "ip" : kind == policy::UserKind::domain ? "domain" : "login";
 }
 
+namespace {
+
+// "login", "bare login", "mailbox wildcard", "domain" or "ip".
+std::string kind_words(const policy::UserRecord& u) {
+  switch (u.kind) {
+    case policy::UserKind::ip:
+      return "ip";
+    case policy::UserKind::domain:
+      return "domain";
+    case policy::UserKind::login:
+      break;
+  }
+  if (policy::is_mailbox_wildcard(u.name)) return "mailbox wildcard";
+  return u.name.find('@') == std::string::npos ? "bare login" : "login";
+}
+
+}  // namespace
+
+std::string selector_text(const std::vector<std::string>& selectors) {
+  std::string sels;
+  for (const auto& s : selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
+  return sels.empty() ? "-" : sels;
+}
+
 std::string describe_user(const policy::UserRecord& u) {
   // Escaped: one line per user whatever a row holds (rows written by other
   // tools than this one are not validated).
-  std::string sels;
-  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
-  return db::escape_text(u.name) + " (" + user_kind_name(u.kind) + ", domain " +
-         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + (sels.empty() ? "-" : sels) +
+  return db::escape_text(u.name) + " (" + kind_words(u) + ", domain " +
+         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + selector_text(u.selectors) +
          (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
 }
 

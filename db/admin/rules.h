@@ -39,9 +39,10 @@ db::KeyRecord store_key(db::KeyStore& store, db::KeyRecord record, const crypto:
 /// Cleanses `pem`. RSA under 2048 bits adds a warning.
 crypto::PrivateKey parse_import(std::string& pem, bool urlencoded, Warnings& warnings);
 
-/// `key delete`: Error(data) when there is no such key; warns for each
-/// user that still lists the selector for this domain.
-Warnings delete_key(db::KeyStore& store, const std::string& domain, const std::string& selector);
+/// `key delete`: Error(data) when there is no such key, or when users
+/// still sign with it (key_users()) unless `force`; then one warning per
+/// such user.
+Warnings delete_key(db::KeyStore& store, const std::string& domain, const std::string& selector, bool force);
 
 /// What `user add` is given.
 struct NewUser {
@@ -52,12 +53,24 @@ struct NewUser {
   bool reauthenticating = false;
 };
 
-/// `user add`'s checks: the user record to store and its IP prefix.
+/// Shown when a selector is set on such a user (dkim-filter(8) rule 2).
+constexpr const char* kReauthRefusal =
+    "DKIM signing is unavailable if you are using a re-authenticating user";
+
+/// `user add`'s checks: the user record to store and its IP prefix. A
+/// name without '@' given a domain is a bare login, unless it is IP syntax.
 std::pair<policy::UserRecord, int> new_user(const NewUser& request);
 
 /// `user add`: stores the user (Error(data) when it exists) and returns
 /// the warnings about selectors without a key.
 Warnings add_user(db::KeyStore& store, const policy::UserRecord& user, int prefix);
+
+/// The stored name USER refers to in set and delete: as `user add` names
+/// it, or, for a name without '@' that is no domain, the bare login.
+db::UserName existing_user_name(const std::string& text);
+
+/// An IP user's prefix length, from its stored name (-1 for other users).
+int ip_prefix_of(const policy::UserRecord& user);
 
 /// `user set`: the user's selectors (parse_selector_list's result; empty
 /// for none) replaced in one transaction; Error(data) for an unknown or
@@ -71,6 +84,9 @@ Warnings missing_key_warnings(db::KeyStore& store, const policy::UserRecord& use
 
 /// "alice@example.com (login, domain example.com, selectors s1)".
 std::string describe_user(const policy::UserRecord& user);
+
+/// "s1,s2" (escaped), "-" for none.
+std::string selector_text(const std::vector<std::string>& selectors);
 
 /// "login", "domain" or "ip".
 std::string user_kind_name(policy::UserKind kind);

@@ -7,7 +7,7 @@
 
 #include "db/admin/cli.h"
 #include "db/tokens.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

@@ -4,8 +4,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "filter/base/error.h"
 #include "filter/crypto/sha256.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::crypto {
 

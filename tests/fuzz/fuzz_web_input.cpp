@@ -17,18 +17,21 @@ extern "C" int LLVMFuzzerTestOneInput(const unsigned char* data, std::size_t siz
   auto target = dkim::web::parse_target(in);
   if (target.valid) {
     FUZZ_CHECK(!in.empty() && in.front() == '/', "a valid target is origin-form");
-    for (const auto& s : target.segments) FUZZ_CHECK(s.find('\0') == std::string::npos, "no NUL in a segment");
+    for (const auto& s : target.segments)
+      FUZZ_CHECK(s.find('\0') == std::string::npos, "no NUL in a segment");
   }
   for (const auto& [k, v] : dkim::web::parse_form(in)) {
     FUZZ_CHECK(!k.empty(), "form names are not empty");
-    FUZZ_CHECK(k.find('\0') == std::string::npos && v.find('\0') == std::string::npos, "no NUL in a form item");
+    FUZZ_CHECK(k.find('\0') == std::string::npos && v.find('\0') == std::string::npos,
+               "no NUL in a form item");
   }
   for (const auto& [k, v] : dkim::web::parse_cookies(in)) {
     FUZZ_CHECK(!k.empty() && k.find(';') == std::string::npos, "a cookie name is one item");
     FUZZ_CHECK(v.find(';') == std::string::npos, "a cookie value is one item");
   }
   auto decoded = dkim::web::url_decode(dkim::web::url_encode(in), false);
-  FUZZ_CHECK(in.find('\0') != std::string_view::npos || (decoded && *decoded == in), "decode(encode(x)) == x");
+  FUZZ_CHECK(in.find('\0') != std::string_view::npos || (decoded && *decoded == in),
+             "decode(encode(x)) == x");
   std::string html = dkim::web::html_escape(in);
   FUZZ_CHECK(html.find_first_of("<>\"'") == std::string::npos, "escaped HTML holds no markup");
 

@@ -82,6 +82,16 @@ jq -e 'map(.user) | sort == ["alice@example.com", "carol@example.com"]' "$work/b
   fail "users: a domain token sees $(jq -c 'map(.user)' "$work/body")"
 api "$SHOP" GET /api/v1/users/alice@example.com
 expect 200 "user get"
+api "$SHOP" POST /api/v1/users '{"user": "dave", "domain": "example.com", "selector": "s2026"}'
+expect 201 "bare login add"
+api "$SHOP" PUT /api/v1/users/dave '{"selector": "ed"}'
+expect 200 "bare login set"
+api "$SHOP" DELETE /api/v1/users/dave
+expect 200 "bare login delete"
+api "$SHOP" POST /api/v1/users '{"user": "*@example.com", "selector": "s2026"}'
+expect 201 "mailbox wildcard add"
+api "$SHOP" DELETE /api/v1/users/%2A@example.com
+expect 200 "mailbox wildcard delete"
 api "$SHOP" PUT /api/v1/users/carol@example.com '{"selector": "s2026,ed"}'
 expect 200 "user set"
 jq -e '.selectors == ["s2026", "ed"]' "$work/body" >/dev/null || fail "user set: $(cat "$work/body")"
@@ -127,6 +137,8 @@ refused 400 "user selector with a space" "$SHOP" PUT /api/v1/users/alice@example
 refused 409 "existing key" "$SHOP" POST /api/v1/keys '{"domain": "example.com", "selector": "s2026"}'
 refused 409 "existing user" "$SHOP" POST /api/v1/users '{"user": "alice@example.com"}'
 refused 404 "missing key" "$SHOP" GET /api/v1/keys/example.com/nope
+refused 409 "key in use" "$SHOP" DELETE /api/v1/keys/example.com/s2026
+grep -q 'is in use by alice@example.com' "$work/body" || fail "key in use: $(cat "$work/body")"
 refused 404 "no such route" "$SHOP" GET /api/v1/nothing
 cp "$SRC/tests/vectors/rsa-512.pem" "$work/rsa512.pem"
 refused 400 "import 512-bit" "$SHOP" POST /api/v1/keys/import \

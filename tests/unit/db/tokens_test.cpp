@@ -8,8 +8,8 @@
 
 #include "db/keystore.h"
 #include "db/sqlite.h"
+#include "filter/base/error.h"
 #include "filter/crypto/secret.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::db {
 namespace {

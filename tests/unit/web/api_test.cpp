@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/keystore.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::web {
 namespace {
