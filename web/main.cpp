@@ -25,8 +25,8 @@ constexpr const char* kDefaultConfig = "/etc/dkim-filter/dkim-filter.conf";
 
 // Options of the shared configuration file that belong to the other
 // programs: accepted here, not used (an unknown name is still an error).
-const std::set<std::string> kOtherPrograms = {"sendmail",  "on-error", "default-user",
-                                              "spool-dir", "expire",   "canon"};
+const std::set<std::string> kOtherPrograms = {"sendmail", "on-error", "default-user", "spool-dir",
+                                              "expire",   "canon",    "socket"};
 
 po::options_description file_options() {
   po::options_description d("Options (also valid in the config file)");

@@ -48,4 +48,11 @@ code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/logi
 [[ $code == 000 ]] || fail "plain HTTP on the TLS port answered $code"
 curl -s --cacert "$work/cert.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/login" | grep -q 200 ||
   fail "still serving after a plain HTTP attempt"
+# The same file serves the filter, which accepts dkim-filter-web's options
+# and ignores them, and dkim-filter-web accepts the filter's and the milter's.
+printf 'listen = 127.0.0.1:8025\ntls-cert = x\ntls-key = y\nnameserver = 127.0.0.1\nmax-body = 5\nmax-connections = 5\nconnection-timeout = 5\nsocket = unix:/run/x.sock\n' >"$work/shared.conf"
+chmod 0644 "$work/shared.conf"
+printf 'From: a@example.com\n\nbody\n' | "$DKIM_BUILD/dkim-filter" --config "$work/shared.conf" --db "$DB" --stdout \
+  --log stderr -f a@example.com -- b@example.net >/dev/null 2>"$work/err" || fail "dkim-filter refused the shared file: $(cat "$work/err")"
+"$WEB" --config "$work/shared.conf" --print-routes >/dev/null 2>"$work/err" || fail "dkim-filter-web refused the shared file: $(cat "$work/err")"
 finish
