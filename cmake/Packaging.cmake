@@ -11,7 +11,7 @@ set(DKIM_PACKAGING_DIR ${CMAKE_SOURCE_DIR}/packaging)
 # name and time out of the .gz, so two builds give the same bytes.
 find_program(DKIM_GZIP gzip REQUIRED)
 set(DKIM_MAN_PAGES)
-foreach(page dkim-filter.8 dkim-filter-milter.8 dkim-filter-admin.8)
+foreach(page dkim-filter.8 dkim-filter-milter.8 dkim-filter-admin.8 dkim-filter-web.8)
   set(out ${CMAKE_BINARY_DIR}/man/${page})
   add_custom_command(OUTPUT ${out}.gz
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
@@ -38,6 +38,9 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${DKIM_PACKAGING_DIR}/copyright DEST
 install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.service
               ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.timer
         DESTINATION lib/systemd/system)
+
+# dkim-filter-web's unit (installed, not enabled: see the file's header).
+install(FILES ${DKIM_PACKAGING_DIR}/dkim-filter-web.service DESTINATION lib/systemd/system)
 
 # ---- Debian package -------------------------------------------------------
 # Files go under /usr; the system user, its group and /var/lib/dkim-filter

@@ -20,4 +20,9 @@ constexpr std::string_view kAdminOptions[] = {"dns-update",   "dns-update-key", 
 constexpr std::string_view kFilterOptions[] = {"sendmail",  "on-error", "log",   "default-user",
                                                "spool-dir", "expire",   "canon", "socket"};
 
+/// dkim-filter-web(8)'s options of the file, accepted and ignored by the
+/// filter, the milter and the admin.
+constexpr std::string_view kWebOptions[] = {"listen",   "tls-cert",        "tls-key",           "nameserver",
+                                            "max-body", "max-connections", "connection-timeout"};
+
 }  // namespace dkim::config

@@ -76,5 +76,6 @@ int cmd_lifecycle(Context& ctx, const std::vector<std::string>& args);
 /// key check --all: every key against its state; 0 no drift, 1 drift.
 int key_check_all(Context& ctx, const std::vector<std::string>& nameservers, int timeout,
                   const std::string& metrics_file);
+int cmd_token(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace dkim::admin

@@ -26,6 +26,8 @@ po::options_description file_options() {
     d.add_options()(std::string(name).c_str(), po::value<std::string>());
   for (std::string_view name : config::kFilterOptions)
     d.add_options()(std::string(name).c_str(), po::value<std::string>());
+  for (std::string_view name : config::kWebOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
   return d;
 }
 

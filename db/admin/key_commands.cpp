@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "db/admin/cli.h"
-#include "db/admin/percent_decode.h"
+#include "db/admin/rules.h"
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "filter/base/error.h"
@@ -22,26 +22,20 @@ std::string dns_line(const db::KeyRecord& key, const crypto::PrivateKey& pk) {
          "\"";
 }
 
+void warn_all(const Warnings& warnings) {
+  for (const auto& w : warnings) warn(w);
+}
+
 // Stores a key in one transaction and prints the record to publish.
-void store_key(Context& ctx, db::KeyRecord record, const crypto::PrivateKey& key) {
-  record.type = key.type();
-  record.bits = key.bits();
-  record.private_pem = key.to_pem();
-  record.public_key = key.public_key().dns_value();
+void store_key(Context& ctx, const db::KeyRecord& record, const crypto::PrivateKey& key) {
   auto store = open_store(ctx);
-  store.transaction([&] { store.add_key(record); });
-  crypto::cleanse(record.private_pem);
-  std::cout << dns_line(record, key) << "\n";
+  std::cout << dns_line(admin::store_key(store, record, key), key) << "\n";
 }
 
 // The DOMAIN SELECTOR arguments and --canon, validated, shared by generate
 // and import.
 db::KeyRecord new_record(const std::vector<std::string>& pos, const po::variables_map& vm) {
-  db::KeyRecord record;
-  record.domain = db::normalize_domain(pos[0]);
-  record.selector = db::normalize_selector(pos[1]);
-  record.canon = normalize_canon(vm["canon"].as<std::string>());
-  return record;
+  return new_key_record(pos[0], pos[1], vm["canon"].as<std::string>());
 }
 
 int key_generate(Context& ctx, const std::vector<std::string>& args) {
@@ -60,27 +54,14 @@ int key_generate(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   db::KeyRecord record = new_record(pos, vm);
-  std::string algorithm = vm["algorithm"].as<std::string>();
-  crypto::KeyType type;
-  int bits = vm.count("bits") ? vm["bits"].as<int>() : 2048;
-  if (algorithm == "rsa") {
-    type = crypto::KeyType::rsa;
-    if (bits != 1024 && bits != 2048 && bits != 3072 && bits != 4096)
-      throw Error(ErrorKind::usage, "key generate: --bits must be 1024, 2048, 3072 or 4096");
-    if (bits == 1024) warn("1024-bit RSA is the minimum (RFC 8301); 2048 is recommended");
-  } else if (algorithm == "ed25519") {
-    type = crypto::KeyType::ed25519;
-    if (vm.count("bits")) throw Error(ErrorKind::usage, "key generate: --bits applies to RSA keys only");
-    warn("not every verifier supports ed25519 (RFC 8463); also sign with an RSA key");
-  } else {
-    throw Error(ErrorKind::usage, "key generate: --algorithm must be rsa or ed25519");
-  }
+  Warnings warnings;
+  auto [type, bits] =
+      check_generate(vm["algorithm"].as<std::string>(),
+                     vm.count("bits") ? std::optional<int>(vm["bits"].as<int>()) : std::nullopt, warnings);
+  warn_all(warnings);
   {  // Refuse before spending seconds on a 4096-bit key; add_key checks again.
     auto store = open_store(ctx);
-    if (store.has_selector(record.domain, record.selector))
-      throw Error(ErrorKind::data, "keystore: domain " + record.domain + " already has a key for selector " +
-                                       record.selector +
-                                       " (delete it first, or use a new selector to rotate keys)");
+    refuse_existing_key(store, record);
   }
   store_key(ctx, record, crypto::PrivateKey::generate(type, bits));
   return 0;
@@ -102,22 +83,10 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   db::KeyRecord record = new_record(pos, vm);
   std::string pem = read_input(pos[2]);
-  if (vm.count("urlencoded")) {
-    std::string decoded = percent_decode(pem);
-    crypto::cleanse(pem);
-    pem = std::move(decoded);
-  }
-  std::optional<crypto::PrivateKey> key;
-  try {
-    key.emplace(crypto::PrivateKey::from_pem(pem, /*thorough=*/true));
-  } catch (const Error& e) {
-    crypto::cleanse(pem);
-    throw Error(ErrorKind::data, std::string("key import: ") + e.what());
-  }
-  crypto::cleanse(pem);
-  if (key->type() == crypto::KeyType::rsa && key->bits() < 2048)
-    warn(std::to_string(key->bits()) + "-bit RSA is weak; 2048 is recommended");
-  store_key(ctx, record, *key);
+  Warnings warnings;
+  crypto::PrivateKey key = parse_import(pem, vm.count("urlencoded") > 0, warnings);
+  warn_all(warnings);
+  store_key(ctx, record, key);
   return 0;
 }
 

@@ -44,6 +44,9 @@ constexpr const char* kOverview =
     "  user delete  USER                     delete a user\n"
     "  explain      --user USER --from ADDR  show what the filter would do\n"
     "  lifecycle run                         take every due rotation step (daily timer)\n"
+    "  token add    NAME [--domain D]...     create a dkim-filter-web token (--read-only)\n"
+    "  token list                            list tokens (--json)\n"
+    "  token delete NAME                     delete a token\n"
     "\n"
     "Global options: --config FILE (default /etc/dkim-filter/dkim-filter.conf\n"
     "when present), --db PATH.\n"
@@ -100,6 +103,7 @@ int run(int argc, char** argv) {
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
   if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
   if (command == "lifecycle") return dkim::admin::cmd_lifecycle(ctx, rest);
+  if (command == "token") return dkim::admin::cmd_token(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 

@@ -4,84 +4,19 @@
 #include <iostream>
 
 #include "db/admin/cli.h"
+#include "db/admin/rules.h"
 #include "db/names.h"
 #include "filter/base/error.h"
-#include "filter/mail/ip_address.h"
 #include "filter/policy/decide.h"
 
 namespace dkim::admin {
 namespace {
 
-// Shown when a selector is set on such a user (dkim-filter(8) rule 2).
-constexpr const char* kReauthRefusal =
-    "DKIM signing is unavailable if you are using a re-authenticating user";
-
-// Warns, for each selector, when no key exists yet that the filter could
-// use for this user's own domain (the filter's own search path, which never
-// climbs above that domain: dkim-filter(8) rule 5); any domain's key for
-// --any-domain.
 void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
-  const std::vector<std::string> domains = policy::key_domains(user, user.domain);
-  for (const auto& sel : user.selectors) {
-    bool found = false;
-    if (user.any_domain) {
-      for (const auto& k : store.list_keys())
-        found = found || (k.slot == sel && k.state == db::KeyState::active);
-    } else {
-      for (const auto& d : domains) found = found || store.has_key(d, sel);
-    }
-    if (!found)
-      warn(user.any_domain ? "no domain has a key for selector " + sel + " yet"
-                           : "domain " + user.domain + " has no key for selector " + sel +
-                                 " yet (dkim-filter-admin key generate " + user.domain + " " + sel + ")");
-  }
+  for (const auto& w : missing_key_warnings(store, user)) warn(w);
 }
 
-// "login", "bare login", "mailbox wildcard", "domain" or "ip".
-std::string kind_words(const policy::UserRecord& u) {
-  switch (u.kind) {
-    case policy::UserKind::ip:
-      return "ip";
-    case policy::UserKind::domain:
-      return "domain";
-    case policy::UserKind::login:
-      break;
-  }
-  if (policy::is_mailbox_wildcard(u.name)) return "mailbox wildcard";
-  return u.name.find('@') == std::string::npos ? "bare login" : "login";
-}
-
-std::string selector_text(const std::vector<std::string>& selectors) {
-  std::string sels;
-  for (const auto& s : selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
-  return sels.empty() ? "-" : sels;
-}
-
-std::string describe(const policy::UserRecord& u) {
-  // Escaped: one line per user whatever a row holds (rows written by other
-  // tools than this one are not validated).
-  return db::escape_text(u.name) + " (" + kind_words(u) + ", domain " +
-         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + selector_text(u.selectors) +
-         (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
-}
-
-// An IP user's prefix length, from its stored name.
-int ip_prefix_of(const std::string& name) {
-  auto range = mail::parse_ip_range(name);
-  return range ? range->prefix : -1;
-}
-
-// The stored name USER refers to in set and delete: as `user add` names it,
-// or, for a name without '@' that is no domain, the bare login.
-db::UserName existing_user_name(const std::string& text) {
-  if (auto name = policy::parse_user_name(text)) return *name;
-  if (auto bare = policy::login_lookup_name(text)) {
-    db::UserName name;
-    name.name = *bare;
-    return name;
-  }
-  return db::parse_user_name(text);  // throws, naming the problem
-}
+std::string describe(const policy::UserRecord& u) { return describe_user(u); }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"user add",
@@ -103,32 +38,15 @@ int user_add(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  const std::string& text = pos[0];
-  // A name without '@' given a --domain is a bare login, unless it is IP
-  // syntax (wrong IP syntax is refused as such).
-  bool bare = vm.count("domain") && text.find('@') == std::string::npos && !db::parse_ip_range(text);
-  db::UserName name =
-      bare ? db::parse_bare_login(text, vm["domain"].as<std::string>()) : db::parse_user_name(text);
-  policy::UserRecord user;
-  user.name = name.name;
-  user.kind = name.kind;
-  user.domain = name.domain;
-  user.any_domain = vm.count("any-domain") > 0;
-  user.reauthenticating = vm.count("reauthenticating") > 0;
-  if (vm.count("selector")) user.selectors = db::parse_selector_list(vm["selector"].as<std::string>());
-  if (vm.count("domain") && !bare) {
-    if (name.kind != policy::UserKind::ip)
-      throw Error(ErrorKind::usage, "user add: --domain is for bare logins and IP users; " + name.name +
-                                        " signs for " + name.domain);
-    user.domain = db::normalize_domain(vm["domain"].as<std::string>());
-  }
-  if (user.reauthenticating && !user.selectors.empty())
-    throw Error(ErrorKind::data, std::string("user add: ") + kReauthRefusal);
-  if (name.kind == policy::UserKind::ip && user.domain.empty() && !user.any_domain && !user.reauthenticating)
-    throw Error(ErrorKind::usage, "user add: an IP user needs --domain DOMAIN (or --any-domain)");
+  NewUser request;
+  request.name = pos[0];
+  if (vm.count("selector")) request.selectors = vm["selector"].as<std::string>();
+  if (vm.count("domain")) request.domain = vm["domain"].as<std::string>();
+  request.any_domain = vm.count("any-domain") > 0;
+  request.reauthenticating = vm.count("reauthenticating") > 0;
+  auto [user, prefix] = new_user(request);
   auto store = open_store(ctx);
-  store.transaction([&] { store.put_user(user, name.prefix, false); });
-  warn_missing_keys(store, user);
+  for (const auto& w : add_user(store, user, prefix)) warn(w);
   std::cout << "added user " << describe(user) << "\n";
   return 0;
 }
@@ -152,7 +70,7 @@ int user_set_domain(Context& ctx, const std::string& domain_text, const std::vec
         continue;
       }
       user.selectors = selectors;
-      store.put_user(user, user.kind == policy::UserKind::ip ? ip_prefix_of(user.name) : -1, true);
+      store.put_user(user, ip_prefix_of(user), true);
       lines.push_back("updated user " + describe(user) + " (selectors were " + before + ")");
       changed.push_back(user);
     }
@@ -187,17 +105,9 @@ int user_set(Context& ctx, const std::vector<std::string>& args) {
   if (vm.count("domain")) return user_set_domain(ctx, vm["domain"].as<std::string>(), selectors);
   db::UserName name = existing_user_name(pos[0]);
   auto store = open_store(ctx);
-  policy::UserRecord user;
-  store.transaction([&] {
-    auto found = store.find_user(name.name);
-    if (!found) throw Error(ErrorKind::data, "user set: no user " + name.name);
-    user = *found;
-    if (user.reauthenticating && !selectors.empty())
-      throw Error(ErrorKind::data, std::string("user set: ") + kReauthRefusal);
-    user.selectors = selectors;
-    store.put_user(user, user.kind == policy::UserKind::ip ? ip_prefix_of(user.name) : -1, true);
-  });
-  warn_missing_keys(store, user);
+  Warnings warnings;
+  policy::UserRecord user = set_user_selectors(store, name, selectors, warnings);
+  for (const auto& w : warnings) warn(w);
   std::cout << "updated user " << describe(user) << "\n";
   return 0;
 }
@@ -227,9 +137,7 @@ int user_list(Context& ctx, const std::vector<std::string>& args) {
     const auto& u = users[i];
     std::string sels;
     for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ", ") + json_string(s);
-    std::string kind = u.kind == policy::UserKind::ip       ? "ip"
-                       : u.kind == policy::UserKind::domain ? "domain"
-                                                            : "login";
+    std::string kind = user_kind_name(u.kind);
     std::cout << (i ? ",\n " : "") << "{\"user\": " << json_string(u.name)
               << ", \"kind\": " << json_string(kind) << ", \"domain\": " << json_string(u.domain)
               << ", \"selectors\": [" << sels << "], \"any_domain\": " << (u.any_domain ? "true" : "false")

@@ -63,6 +63,8 @@ po::options_description config_file_options() {
   po::options_description d = shared_options();
   for (std::string_view name : config::kAdminOptions)
     d.add_options()(std::string(name).c_str(), po::value<std::string>(), "");
+  for (std::string_view name : config::kWebOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>(), "");
   return d;
 }
 
@@ -169,8 +171,8 @@ std::string read_config_file(const std::string& path, bool must_exist, po::varia
   std::istringstream in(text);
   try {
     po::variables_map file;
-    // One file serves dkim-filter, dkim-filter-milter and dkim-filter-admin:
-    // the milter's and the admin's options are accepted here and not used.
+    // One file serves dkim-filter, dkim-filter-milter, dkim-filter-admin and
+    // dkim-filter-web: the others' options are accepted here and not used.
     po::options_description file_options = config_file_options();
     file_options.add_options()("socket", po::value<std::string>());
     po::store(po::parse_config_file(in, file_options), file);

@@ -40,6 +40,9 @@ po::options_description filter_only_options() {
   po::options_description d;
   d.add_options()("sendmail", po::value<std::string>())("spool-dir", po::value<std::string>())(
       "canon", po::value<std::string>());
+  // dkim-filter-web's, too.
+  for (std::string_view name : config::kWebOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
   return d;
 }
 

@@ -11,10 +11,10 @@ refused 78 "command before init" "$ADMIN" key list
 (umask 000 && "$ADMIN" init >"$work/out" 2>"$work/err") || fail "init: $(cat "$work/err")"
 [[ $(stat -c %a "$DB") == 640 ]] || fail "database mode $(stat -c %a "$DB"), expected 640 (umask 000)"
 [[ $(stat -c %a "$(dirname "$DB")") == 750 ]] || fail "database directory mode not 750"
-[[ $(sqlite3 "$DB" 'PRAGMA user_version') == 3 ]] || fail "schema version not 3"
+[[ $(sqlite3 "$DB" 'PRAGMA user_version') == "$SCHEMA_VERSION" ]] || fail "schema version not $SCHEMA_VERSION"
 [[ $(sqlite3 "$DB" 'PRAGMA journal_mode') == delete ]] || fail "not in rollback journal (DELETE) mode"
 ok "init again" "$ADMIN" init
-expect_in "$work/out" "schema version 3" "init again"
+expect_in "$work/out" "schema version $SCHEMA_VERSION" "init again"
 ok "--db option" "$ADMIN" --db "$work/other.db" init
 [[ $(stat -c %a "$work/other.db") == 640 ]] || fail "--db file mode"
 ok "--db after command" "$ADMIN" key list --db "$work/other.db"

@@ -6,6 +6,9 @@ work=$(mktemp -d)
 export DKIM_FILTER_DB="$work/db/dkim.db"
 DB="$DKIM_FILTER_DB"
 fails=0
+# The schema version a fresh database gets: the newest db/schema/NNNN_*.sql.
+SCHEMA_VERSION=$(ls "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"/db/schema/*.sql |
+  sed -n 's|.*/0*\([0-9][0-9]*\)_[^/]*$|\1|p' | sort -n | tail -1)
 cleanup_hooks=()
 on_exit() {
   local h

@@ -28,7 +28,7 @@ filter() {
 }
 
 ok init "$ADMIN" init
-[[ $(sqlite3 "$DB" 'PRAGMA user_version') == 3 ]] || fail "schema version not 3"
+[[ $(sqlite3 "$DB" 'PRAGMA user_version') == "$SCHEMA_VERSION" ]] || fail "schema version not $SCHEMA_VERSION"
 ok "key ed" "$ADMIN" key generate example.com ed --algorithm ed25519
 ok "user" "$ADMIN" user add alice@example.com --selector ed
 p_dns=$("$ADMIN" key dns example.com ed | sed 's/.*p=\([^"]*\)".*/\1/')
@@ -71,7 +71,7 @@ sqlite3 "$v1" "INSERT INTO users (name, kind, domain, selectors, created)
                VALUES ('alice@example.com', 'login', 'example.com', 'v1ed,v1rsa', 0)"
 filter '75|78' no "version-1 database before migration" --db "$v1"
 ok "init migrates" "$ADMIN" --db "$v1" init
-[[ $(sqlite3 "$v1" 'PRAGMA user_version') == 3 ]] || fail "migration: schema version not 3"
+[[ $(sqlite3 "$v1" 'PRAGMA user_version') == "$SCHEMA_VERSION" ]] || fail "migration: schema version not $SCHEMA_VERSION"
 want_ed=$(openssl pkey -in "$work/ed.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
 want_rsa=$(openssl pkey -in "$work/rsa.pem" -pubout -outform DER | base64 -w0)
 [[ $(sqlite3 "$v1" "SELECT public_key FROM keys WHERE selector = 'v1ed'") == "$want_ed" ]] ||

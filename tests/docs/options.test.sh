@@ -10,7 +10,7 @@ DKIM_BUILD=${DKIM_BUILD:-$DKIM_SRC/build}
 PY=/usr/bin/python3
 fail() { echo "FAIL [docs.options]: $*" >&2; exit 1; }
 
-for b in dkim-filter dkim-filter-milter dkim-filter-admin; do
+for b in dkim-filter dkim-filter-milter dkim-filter-admin dkim-filter-web; do
   [ -x "$DKIM_BUILD/$b" ] || fail "$DKIM_BUILD/$b not built"
   [ -f "$DKIM_SRC/man/$b.8" ] || fail "man/$b.8 missing"
 done
@@ -37,6 +37,7 @@ trap 'rm -rf "$work"' EXIT
 "$DKIM_BUILD/dkim-filter" --help >"$work/filter.help" || fail "dkim-filter --help exited $?"
 "$DKIM_BUILD/dkim-filter-milter" --help >"$work/milter.help" || fail "dkim-filter-milter --help exited $?"
 "$DKIM_BUILD/dkim-filter-admin" --help >"$work/admin.help" || fail "dkim-filter-admin --help exited $?"
+"$DKIM_BUILD/dkim-filter-web" --help >"$work/web.help" || fail "dkim-filter-web --help exited $?"
 # The command list of the overview: "  key generate DOMAIN ..." -> "key
 # generate", "  lifecycle run   take..." -> "lifecycle run": the usage
 # column ends at the first run of two spaces, and the command is its
@@ -142,6 +143,17 @@ if not {'--db', '--help', '-h'} <= common:
 compare('dkim-filter-admin (options of every command)', common, am.get(('OPTIONS', None), set()))
 for c in commands:
     compare(f'dkim-filter-admin {c}', per_cmd[c] - common, am.get(('COMMANDS', c), set()))
+
+# dkim-filter-web: as dkim-filter, all options and the config-file group.
+web_help = open(os.path.join(work, 'web.help')).read()
+wm = man_sections(os.path.join(man, 'dkim-filter-web.8'))
+compare('dkim-filter-web', help_options(web_help),
+        set().union(*[v for (sh, _), v in wm.items() if sh == 'OPTIONS']))
+web_cfg = help_options(web_help, 'Options (also valid in the config file)')
+if not web_cfg:
+    errors.append('dkim-filter-web --help: no "Options (also valid in the config file)" group')
+compare('dkim-filter-web config-file options', web_cfg,
+        wm.get(('OPTIONS', 'Options also valid in the configuration file'), set()))
 
 for e in errors:
     print(e)

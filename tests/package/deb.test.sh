@@ -85,10 +85,12 @@ fi
 dpkg-query -W -f='${Status}' dkim-filter | grep -q 'install ok installed' ||
   { cat "$work/dpkg-i.log" >&2; fail "dkim-filter is not installed after dpkg -i"; }
 
-for f in /usr/sbin/dkim-filter /usr/sbin/dkim-filter-admin; do
+for f in /usr/sbin/dkim-filter /usr/sbin/dkim-filter-admin /usr/sbin/dkim-filter-web; do
   [ -x "$f" ] || fail "$f not installed"
 done
-for page in dkim-filter dkim-filter-admin; do
+[ -f /usr/lib/systemd/system/dkim-filter-web.service ] || fail "dkim-filter-web.service not installed"
+[ -f /usr/share/doc/dkim-filter/examples/api/openapi.yaml ] || fail "examples/api not installed"
+for page in dkim-filter dkim-filter-admin dkim-filter-web; do
   [ -f "/usr/share/man/man8/$page.8.gz" ] || fail "man page $page(8) not installed"
   out=$(MANWIDTH=80 man --warnings "8" "$page" 2>&1 >/dev/null) || fail "man 8 $page failed: $out"
   [ -z "$out" ] || fail "man 8 $page warns: $out"
@@ -105,6 +107,7 @@ fi
 [ -d /usr/share/doc/dkim-filter/examples/exim ] || fail "examples/exim not installed"
 getent passwd dkim-filter >/dev/null || fail "user dkim-filter not created"
 getent group dkim-filter >/dev/null || fail "group dkim-filter not created"
+[ "$(id -gn dkim-filter-web 2>/dev/null)" = dkim-filter ] || fail "user dkim-filter-web not created in group dkim-filter"
 if [ "$had_user" = no ]; then
   [ "$(getent passwd dkim-filter | cut -d: -f7)" = /usr/sbin/nologin ] || fail "dkim-filter has a login shell"
   [ "$(id -u dkim-filter)" -lt 1000 ] || fail "dkim-filter is not a system user"
