@@ -16,6 +16,8 @@ namespace po = boost::program_options;
 /// Settings common to every command (passed down, never global).
 struct Context {
   std::string db_path;
+  std::string cluster_url;       ///< --cluster or cluster = (empty: single node)
+  std::string cluster_key_file;  ///< --cluster-key or cluster-key =
 };
 
 /// How a command is called, for --help and for argument checks.
@@ -60,5 +62,6 @@ int cmd_user(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_dns(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_check(Context& ctx, const std::vector<std::string>& args);
 int cmd_explain(Context& ctx, const std::vector<std::string>& args);
+int cmd_cluster(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace dkim::admin

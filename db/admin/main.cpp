@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "db/admin/cli.h"
+#include "db/cluster/cluster_config.h"
 #include "db/keystore.h"
 #include "filter/dkim/error.h"
 
@@ -21,7 +22,7 @@ using dkim::admin::Context;
 namespace po = boost::program_options;
 
 constexpr const char* kOverview =
-    "Usage: dkim-filter-admin [--db PATH] COMMAND ...\n"
+    "Usage: dkim-filter-admin [--config FILE] [--db PATH | --cluster URL] [--cluster-key FILE] COMMAND ...\n"
     "\n"
     "Manages the dkim-filter key database.\n"
     "\n"
@@ -39,6 +40,8 @@ constexpr const char* kOverview =
     "  user list                             list users (--json)\n"
     "  user delete  USER                     delete a user\n"
     "  explain      --user USER --from ADDR  show what the filter would do\n"
+    "  cluster init [--roles]                create the cluster schema and key file\n"
+    "  cluster import                        load --db into the cluster (keys encrypted)\n"
     "\n"
     "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
     "(not found, exists, invalid key), 75 database busy or unreadable,\n"
@@ -49,9 +52,11 @@ size_t command_start(int argc, char** argv) {
   int i = 1;
   while (i < argc) {
     std::string a = argv[i];
-    if (a == "--db") {
+    if (a == "--db" || a == "--cluster" || a == "--cluster-key" || a == "--config") {
       i += 2;
-    } else if (a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h") {
+    } else if (a.rfind("--db=", 0) == 0 || a.rfind("--cluster=", 0) == 0 ||
+               a.rfind("--cluster-key=", 0) == 0 || a.rfind("--config=", 0) == 0 || a == "--help" ||
+               a == "-h") {
       i += 1;
     } else {
       break;
@@ -63,7 +68,10 @@ size_t command_start(int argc, char** argv) {
 int run(int argc, char** argv) {
   size_t start = command_start(argc, argv);
   po::options_description global("Global options");
-  global.add_options()("db", po::value<std::string>(), "key database path")("help,h", "show this help");
+  global.add_options()("db", po::value<std::string>(), "key database path")(
+      "cluster", po::value<std::string>(), "cluster mode: PostgreSQL connection URI")(
+      "cluster-key", po::value<std::string>(), "cluster key file")(
+      "config", po::value<std::string>(), "configuration file")("help,h", "show this help");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(static_cast<int>(start), argv).options(global).run(), vm);
@@ -72,6 +80,13 @@ int run(int argc, char** argv) {
   }
   Context ctx;
   ctx.db_path = vm.count("db") ? vm["db"].as<std::string>() : dkim::db::default_db_path();
+  auto file = vm.count("config")
+                  ? dkim::cluster::read_cluster_config(vm["config"].as<std::string>(), true)
+                  : dkim::cluster::read_cluster_config(dkim::cluster::kDefaultConfigFile, false);
+  ctx.cluster_url = vm.count("cluster") ? vm["cluster"].as<std::string>() : file.url;
+  ctx.cluster_key_file = vm.count("cluster-key") ? vm["cluster-key"].as<std::string>()
+                         : file.key_file.empty() ? std::string(dkim::cluster::kDefaultClusterKey)
+                                                 : file.key_file;
   std::vector<std::string> rest(argv + start, argv + argc);
   if (vm.count("help")) {
     std::cout << kOverview;
@@ -84,6 +99,7 @@ int run(int argc, char** argv) {
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
   if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
+  if (command == "cluster") return dkim::admin::cmd_cluster(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 
