@@ -39,9 +39,18 @@ int follow(const SyncOptions& o, const std::string& key, const std::atomic<bool>
   }
   while (!stop) {
     long long before = replica->state().last_seq;
-    if (replica->apply_changes(c, key, now()) > 0)
-      log("applied sequence " + std::to_string(before + 1) + ".." +
-          std::to_string(replica->state().last_seq));
+    try {
+      if (replica->apply_changes(c, key, now()) > 0)
+        log("applied sequence " + std::to_string(before + 1) + ".." +
+            std::to_string(replica->state().last_seq));
+    } catch (const Error& e) {
+      // A row this node cannot use (one that does not decrypt: altered or
+      // moved): nothing of the batch is applied and the replica is not
+      // confirmed, so max-staleness still bounds how long it signs.
+      if (e.kind() == ErrorKind::temporary || o.once) throw;
+      log(std::string(e.what()) + "; batch after sequence " + std::to_string(before) +
+          " not applied, retrying");
+    }
     if (o.once) return 0;
     c.wait_for_notifications(o.poll_ms);
   }
