@@ -66,6 +66,10 @@ class KeyStore : public policy::Directory {
   /// EXPLAIN QUERY PLAN of find_key, has_key, user_by_login, user_by_ip, in
   /// that order: proof that each is an indexed search, not a scan.
   std::vector<std::string> lookup_query_plans();
+  /// A cluster node's replica records when dkim-filter-sync last confirmed
+  /// it current (unix time, db/cluster/replica.h); nullopt for a
+  /// single-node database, which has no such record. Never throws.
+  std::optional<long long> replica_confirmed();
 
   // ---- administration (writer only) ------------------------------------
   /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.

@@ -34,7 +34,9 @@ class DatabasePlanner : public Planner {
   DatabasePlanner(const Options& o, long long now)
       : o_(o),
         now_(now),
-        store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {}
+        store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {
+    check_staleness();
+  }
 
   Plan plan(const mail::HeaderBlock& headers, LogLine& log) override {
     policy::Decision d = policy::decide(make_request(o_, headers), *store_);
@@ -56,6 +58,18 @@ class DatabasePlanner : public Planner {
   }
 
  private:
+  // A replica that dkim-filter-sync has not confirmed current within
+  // max-staleness may still hold a key deleted in the cluster since: a
+  // configuration problem (deferred, or unsigned with --on-error pass).
+  void check_staleness() {
+    auto confirmed = store_->replica_confirmed();
+    if (!confirmed || now_ - *confirmed <= o_.max_staleness) return;
+    throw Error(ErrorKind::config, "keystore: replica " + store_->path() + " last confirmed current " +
+                                       std::to_string(now_ - *confirmed) +
+                                       " s ago, more than max-staleness " + std::to_string(o_.max_staleness) +
+                                       " (is dkim-filter-sync running, and can it reach PostgreSQL?)");
+  }
+
   PlannedSignature load(const policy::KeyRef& ref) {
     auto record = store_->find_key(ref.domain, ref.selector);
     if (!record)  // deleted between decide() and now: retry later sees the new state
