@@ -27,15 +27,20 @@ int follow(const SyncOptions& o, const std::string& key, const std::atomic<bool>
   auto c = Connection::open(o.url);
   require_current_schema(c);
   std::string cluster_id = verify_cluster_key(c, key, o.key_file);
-  c.exec("LISTEN dkim_filter_changes");  // before reading, so no commit falls between
+  // LISTEN before reading, so no commit falls between. A hot standby
+  // refuses LISTEN and receives no notifications (PostgreSQL docs, 26.4.4
+  // "Hot Standby": LISTEN and NOTIFY are not allowed during recovery):
+  // there the poll interval alone paces the node.
+  bool standby = c.exec("SELECT pg_is_in_recovery()").text(0, 0) == "t";
+  if (!standby) c.exec("LISTEN dkim_filter_changes");
   auto replica = Replica::open(o.db_path);
   if (!replica || replica->state().cluster_id != cluster_id) {
     replica = Replica::snapshot(c, key, cluster_id, o.db_path, now());
     log("snapshot of " + c.server() + " written to " + o.db_path + " at sequence " +
         std::to_string(replica->state().last_seq));
   } else {
-    log("connected to " + c.server() + ", resuming " + o.db_path + " after sequence " +
-        std::to_string(replica->state().last_seq));
+    log("connected to " + c.server() + (standby ? " (a standby: polling)" : "") + ", resuming " + o.db_path +
+        " after sequence " + std::to_string(replica->state().last_seq));
   }
   while (!stop) {
     long long before = replica->state().last_seq;

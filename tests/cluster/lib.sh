@@ -19,7 +19,7 @@ on_exit() {
   local p s
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for s in "${servers[@]}"; do as_pg "$PGBIN/pg_ctl" -D "$s" -m immediate stop >/dev/null 2>&1 || true; done
-  rm -rf "$work"
+  [[ -n ${KEEP:-} ]] && echo "kept $work" || rm -rf "$work"
 }
 trap on_exit EXIT
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -62,6 +62,7 @@ psql_at() { PGCONNECT_TIMEOUT=3 psql -X -q -At -h 127.0.0.1 -p "$1" -U postgres 
 
 # Replica content as text: keys and users, without the sync row.
 replica_rows() {
+  [[ -e $1 ]] || { echo absent; return; } # sqlite3 would create it
   sqlite3 "$1" "SELECT domain, selector, type, public_key FROM keys ORDER BY 1, 2;
                 SELECT name, kind, domain, selectors FROM users ORDER BY 1;" 2>&1
 }
