@@ -31,3 +31,5 @@ add_executable(dkim-filter-sync ${CMAKE_SOURCE_DIR}/db/sync/main.cpp)
 target_link_libraries(dkim-filter-sync PRIVATE cluster ${KEYSTORE_LIB} dkimcore Boost::program_options
                       SQLite::SQLite3 ${CORE_LIBS})
 install(TARGETS dkim-filter-sync RUNTIME DESTINATION sbin)
+# Installed disabled: a node enables it once it is configured.
+install(FILES ${CMAKE_SOURCE_DIR}/packaging/systemd/dkim-filter-sync.service DESTINATION lib/systemd/system)

@@ -24,6 +24,8 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
                    std::vector<std::string>& positional, Context& ctx) {
   options.add_options()("db", po::value<std::string>(),
                         "key database (default $DKIM_FILTER_DB or /var/lib/dkim-filter/dkim.db)")(
+      "cluster", po::value<std::string>(), "cluster mode: PostgreSQL connection URI")(
+      "cluster-key", po::value<std::string>(), "cluster key file (default /etc/dkim-filter/cluster.key)")(
       "help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>());
@@ -45,6 +47,8 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
     throw Error(ErrorKind::usage, spec.name + ": " + e.what());
   }
   if (vm.count("db")) ctx.db_path = vm["db"].as<std::string>();
+  if (vm.count("cluster")) ctx.cluster_url = vm["cluster"].as<std::string>();
+  if (vm.count("cluster-key")) ctx.cluster_key_file = vm["cluster-key"].as<std::string>();
   if (vm.count("positional")) positional = vm["positional"].as<std::vector<std::string>>();
   if (positional.size() < spec.required || positional.size() > spec.positional.size()) {
     std::string expected;

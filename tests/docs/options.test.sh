@@ -10,7 +10,7 @@ DKIM_BUILD=${DKIM_BUILD:-$DKIM_SRC/build}
 PY=/usr/bin/python3
 fail() { echo "FAIL [docs.options]: $*" >&2; exit 1; }
 
-for b in dkim-filter dkim-filter-admin; do
+for b in dkim-filter dkim-filter-admin dkim-filter-sync; do
   [ -x "$DKIM_BUILD/$b" ] || fail "$DKIM_BUILD/$b not built"
   [ -f "$DKIM_SRC/man/$b.8" ] || fail "man/$b.8 missing"
 done
@@ -36,6 +36,7 @@ trap 'rm -rf "$work"' EXIT
 
 "$DKIM_BUILD/dkim-filter" --help >"$work/filter.help" || fail "dkim-filter --help exited $?"
 "$DKIM_BUILD/dkim-filter-admin" --help >"$work/admin.help" || fail "dkim-filter-admin --help exited $?"
+"$DKIM_BUILD/dkim-filter-sync" --help >"$work/sync.help" || fail "dkim-filter-sync --help exited $?"
 # The command list of the overview: "  key generate DOMAIN ..." -> "key
 # generate"; a first word on several lines is a group (key, user) whose
 # second word is the subcommand, otherwise the command is one word (init).
@@ -129,6 +130,11 @@ if not {'--db', '--help', '-h'} <= common:
 compare('dkim-filter-admin (options of every command)', common, am.get(('OPTIONS', None), set()))
 for c in commands:
     compare(f'dkim-filter-admin {c}', per_cmd[c] - common, am.get(('COMMANDS', c), set()))
+
+# dkim-filter-sync: one OPTIONS section.
+sync_help = open(os.path.join(work, 'sync.help')).read()
+sm = man_sections(os.path.join(man, 'dkim-filter-sync.8'))
+compare('dkim-filter-sync', help_options(sync_help), sm.get(('OPTIONS', None), set()))
 
 for e in errors:
     print(e)
