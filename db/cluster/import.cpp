@@ -15,6 +15,19 @@ std::optional<std::string> opt_text(const db::Statement& st, int col) {
   return st.text(col);
 }
 
+// One round trip per row: a row the cluster already has is refused by its
+// primary key (SQLSTATE 23505), named here; the transaction is then void.
+void insert_or_refuse(Connection& c, const std::string& what, std::string_view sql, const Params& params) {
+  try {
+    c.exec(sql, params);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::data || std::string(e.what()).find("duplicate key") == std::string::npos)
+      throw;
+    throw Error(ErrorKind::data,
+                "cluster import: " + what + " already exists in the cluster; nothing imported");
+  }
+}
+
 int import_keys(Connection& c, const std::string& key, sqlite3* db) {
   db::Statement st(db,
                    "SELECT domain, selector, type, bits, private_pem, canon, created, public_key FROM keys");
@@ -23,11 +36,8 @@ int import_keys(Connection& c, const std::string& key, sqlite3* db) {
     std::string domain = st.text(0), selector = st.text(1), pem = st.text(4);
     std::string sealed = seal_private_key(key, domain, selector, pem);
     crypto::cleanse(pem);
-    auto exists = c.exec("SELECT 1 FROM keys WHERE domain = $1 AND selector = $2", {domain, selector});
-    if (exists.rows())
-      throw Error(ErrorKind::data, "cluster import: key " + selector + "._domainkey." + domain +
-                                       " already exists in the cluster; nothing imported");
-    c.exec(
+    insert_or_refuse(
+        c, "key " + selector + "._domainkey." + domain,
         "INSERT INTO keys (domain, selector, type, bits, private_sealed, canon, created, public_key) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         {domain, selector, st.text(2), st.text(3), sealed, st.text(5), st.text(6), st.text(7)});
@@ -42,11 +52,9 @@ int import_users(Connection& c, sqlite3* db) {
                    "FROM users");
   int n = 0;
   while (st.step()) {
-    auto exists = c.exec("SELECT 1 FROM users WHERE name = $1", {st.text(0)});
-    if (exists.rows())
-      throw Error(ErrorKind::data,
-                  "cluster import: user " + st.text(0) + " already exists in the cluster; nothing imported");
-    c.exec(
+    std::string name = st.text(0);
+    insert_or_refuse(
+        c, "user " + name,
         "INSERT INTO users (name, kind, domain, selectors, any_domain, reauthenticating, ip_prefix, created) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         {st.text(0), st.text(1), st.text(2), st.text(3), st.text(4), st.text(5), opt_text(st, 6),
