@@ -13,6 +13,7 @@
 
 #include "db/admin/cli.h"
 #include "db/cluster/cluster_config.h"
+#include "db/cluster/pg.h"
 #include "db/keystore.h"
 #include "filter/dkim/error.h"
 
@@ -65,6 +66,27 @@ size_t command_start(int argc, char** argv) {
   return static_cast<size_t>(std::min(i, argc));
 }
 
+// In cluster mode the local file is a replica that dkim-filter-sync
+// overwrites: a write there would be lost, or worse, sign until then. Only
+// cluster init/import reach PostgreSQL so far; other writes are refused
+// unless --db names a local database explicitly (one to import).
+void refuse_local_write_in_cluster_mode(const Context& ctx, const std::string& command,
+                                        const std::vector<std::string>& rest, bool global_db) {
+  if (ctx.cluster_url.empty() || command == "cluster" || command == "explain" || global_db) return;
+  for (const auto& a : rest)
+    if (a == "--db" || a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h") return;
+  std::string sub = rest.empty() ? "" : rest.front();
+  bool writes = command == "init" ||
+                (command == "key" && (sub == "generate" || sub == "import" || sub == "delete")) ||
+                (command == "user" && (sub == "add" || sub == "set" || sub == "delete"));
+  if (!writes) return;
+  throw dkim::Error(dkim::ErrorKind::usage,
+                    "cluster mode (cluster = " + dkim::cluster::redact_url(ctx.cluster_url) +
+                        "): " + command + " " + sub +
+                        " does not write PostgreSQL yet and the local file is a replica; " +
+                        "prepare a database with --db FILE and load it with cluster import");
+}
+
 int run(int argc, char** argv) {
   size_t start = command_start(argc, argv);
   po::options_description global("Global options");
@@ -95,6 +117,7 @@ int run(int argc, char** argv) {
   if (rest.empty()) throw dkim::Error(dkim::ErrorKind::usage, "no command given (see --help)");
   std::string command = rest.front();
   rest.erase(rest.begin());
+  refuse_local_write_in_cluster_mode(ctx, command, rest, vm.count("db") > 0);
   if (command == "init") return dkim::admin::cmd_init(ctx, rest);
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
