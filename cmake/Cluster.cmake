@@ -25,10 +25,10 @@ file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/generated/db/cluster/cluster_schema_sq
 file(GLOB CLUSTER_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/db/cluster/*.cpp)
 add_library(cluster STATIC ${CLUSTER_SOURCES})
 target_include_directories(cluster PRIVATE ${CMAKE_BINARY_DIR}/generated ${Boost_INCLUDE_DIRS})
-target_link_libraries(cluster PUBLIC keystore dkimcore PostgreSQL::PostgreSQL)
+target_link_libraries(cluster PUBLIC keystore dkimcore PostgreSQL::PostgreSQL SQLite::SQLite3 ${CORE_LIBS})
 
 add_executable(dkim-filter-sync ${CMAKE_SOURCE_DIR}/db/sync/main.cpp)
-target_link_libraries(dkim-filter-sync PRIVATE cluster ${KEYSTORE_LIB} dkimcore Boost::program_options
+target_link_libraries(dkim-filter-sync PRIVATE cluster keystore dkimcore Boost::program_options
                       SQLite::SQLite3 ${CORE_LIBS})
 install(TARGETS dkim-filter-sync RUNTIME DESTINATION sbin)
 # Installed disabled: a node enables it once it is configured.

@@ -56,6 +56,14 @@ class KeyStore : public policy::Directory {
   ~KeyStore() override;
 
   int schema_version() const;
+  /// PRAGMA data_version: a number that changes whenever another connection
+  /// commits to the file (sqlite.org/pragma.html#pragma_data_version), so a
+  /// long-lived reader knows when its cached keys may be stale.
+  long long data_version();
+  /// Frees the connection's page cache (sqlite3_db_release_memory); with
+  /// the cleansing allocator, the key rows it held are wiped. A reader that
+  /// stays open calls it after each lookup, so no key text stays cached.
+  void release_memory();
   const std::string& path() const { return path_; }
 
   // ---- lookups (filter and admin) --------------------------------------
@@ -71,6 +79,12 @@ class KeyStore : public policy::Directory {
   /// single-node database, which has no such record. Never throws.
   std::optional<long long> replica_confirmed();
 
+  /// Runs `body` in one read transaction (BEGIN DEFERRED ... COMMIT): every
+  /// lookup in it sees the same committed state, so a key found by
+  /// has_key() is still there for find_key(). A writer's commit waits (busy
+  /// timeout) until it ends, so keep it short.
+  void read_transaction(const std::function<void()>& body);
+
   // ---- administration (writer only) ------------------------------------
   /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.
   void transaction(const std::function<void()>& body);
@@ -84,7 +98,9 @@ class KeyStore : public policy::Directory {
   /// Inserts, or replaces when `replace`; refuses a duplicate otherwise.
   void put_user(const policy::UserRecord& user, int ip_prefix, bool replace);
   bool delete_user(std::string_view name);
-  std::vector<policy::UserRecord> list_users();
+  /// All users, or those whose own domain is `domain` (its mailbox
+  /// wildcard, logins, bare logins, domain login and IP users added for it).
+  std::vector<policy::UserRecord> list_users(std::string_view domain = {});
 
  private:
   struct Impl;

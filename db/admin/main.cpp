@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// dkim-filter-admin: manages the key database (DESIGN.md "dkim-filter-admin").
+// dkim-filter-admin: manages the key database (dkim-filter-admin(8)).
 // main() only splits global options from the command and maps errors to
 // one stderr line and a sysexits status.
 #include <sys/prctl.h>
@@ -15,7 +15,7 @@
 #include "db/cluster/cluster_config.h"
 #include "db/cluster/pg.h"
 #include "db/keystore.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::cluster {
 namespace po = boost::program_options;

@@ -12,7 +12,8 @@ namespace dkim::cluster {
 
 /// Options of the shared file that belong to other binaries.
 constexpr std::string_view kOtherFileOptions[] = {
-    "db", "sendmail", "on-error", "log", "default-user", "spool-dir", "expire", "canon", "max-staleness"};
+    "db",        "sendmail", "on-error", "log",           "default-user",
+    "spool-dir", "expire",   "canon",    "max-staleness", "socket"};
 
 struct ClusterConfig {
   std::string url;       ///< cluster

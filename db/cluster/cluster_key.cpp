@@ -9,10 +9,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
 #include "filter/crypto/key.h"
 #include "filter/crypto/seal.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::cluster {
 namespace {

@@ -2,9 +2,9 @@
 #include "db/cluster/cluster_meta.h"
 
 #include "db/cluster/cluster_key.h"
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
 #include "filter/crypto/seal.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::cluster {
 namespace {

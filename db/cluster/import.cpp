@@ -4,8 +4,8 @@
 #include "db/cluster/cluster_key.h"
 #include "db/keystore.h"
 #include "db/sqlite.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::cluster {
 namespace {

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::cluster {
 namespace {

@@ -12,8 +12,8 @@
 #include "db/cluster/cluster_key.h"
 #include "db/keystore.h"
 #include "db/schema.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::cluster {
 namespace {

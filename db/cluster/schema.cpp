@@ -2,7 +2,7 @@
 #include "db/cluster/schema.h"
 
 #include "db/cluster/cluster_schema_sql.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::cluster {
 namespace {

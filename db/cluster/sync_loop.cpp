@@ -12,8 +12,8 @@
 #include "db/cluster/pg.h"
 #include "db/cluster/replica.h"
 #include "db/cluster/schema.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::cluster {
 namespace {

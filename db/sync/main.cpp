@@ -15,7 +15,7 @@
 
 #include "db/cluster/cluster_config.h"
 #include "db/cluster/sync_loop.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace {
 

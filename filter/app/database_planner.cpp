@@ -1,33 +1,20 @@
 // SPDX-License-Identifier: MIT
-// Database mode: the key database and the seed's rules pick the keys.
+// Database mode: the key database and the signing rules (dkim-filter(8),
+// SIGNING RULES) pick the keys.
 #include <algorithm>
 #include <optional>
 
 #include "db/keystore.h"
 #include "filter/app/plan.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/dkim/signature.h"
+#include "filter/dkim/tag_list.h"
 #include "filter/mail/ascii.h"
 #include "filter/policy/decide.h"
+#include "filter/policy/request.h"
 
 namespace dkim::app {
 namespace {
-
-// What decide() needs from the message: every From value, and the d= of
-// every signature already present (rule 6, "their own DKIM").
-policy::Request make_request(const Options& o, const mail::HeaderBlock& headers) {
-  policy::Request r;
-  r.sasl_user = o.sasl_user;
-  r.client_ip = o.client_ip;
-  r.default_user = o.default_user;
-  for (const auto& f : headers.fields) {
-    if (mail::same_name(f.name, "From")) r.from_values.emplace_back(f.value());
-    if (mail::same_name(f.name, kSignatureFieldName)) {
-      if (auto d = find_tag(f.value(), "d")) r.existing_signature_domains.push_back(mail::ascii_lower(*d));
-    }
-  }
-  return r;
-}
 
 class DatabasePlanner : public Planner {
  public:
@@ -39,7 +26,20 @@ class DatabasePlanner : public Planner {
   }
 
   Plan plan(const mail::HeaderBlock& headers, LogLine& log) override {
-    policy::Decision d = policy::decide(make_request(o_, headers), *store_);
+    // Deciding and loading the keys in one read transaction: a key that
+    // decide() found cannot be deleted before it is loaded.
+    Plan p;
+    store_->read_transaction([&] { p = plan_in_transaction(headers, log); });
+    // Done with the database: closing it frees (and wipes) SQLite's cached
+    // key rows before the body streams in.
+    store_.reset();
+    return p;
+  }
+
+ private:
+  Plan plan_in_transaction(const mail::HeaderBlock& headers, LogLine& log) {
+    policy::Decision d =
+        policy::decide(policy::make_request(o_.sasl_user, o_.client_ip, o_.default_user, headers), *store_);
     log.set("user", d.user);
     log.set("domain", d.from_domain);
     // Skipped selectors are logged as stored; LogLine quotes and escapes
@@ -51,13 +51,9 @@ class DatabasePlanner : public Planner {
     p.reason = d.reason;
     if (!d.sign) return p;
     for (const auto& ref : d.keys) p.signatures.push_back(load(ref));
-    // Done with the database: closing it frees (and wipes) SQLite's cached
-    // key rows before the body streams in.
-    store_.reset();
     return p;
   }
 
- private:
   // A replica that dkim-filter-sync has not confirmed current within
   // max-staleness may still hold a key deleted in the cluster since: a
   // configuration problem (deferred, or unsigned with --on-error pass).
@@ -72,8 +68,8 @@ class DatabasePlanner : public Planner {
 
   PlannedSignature load(const policy::KeyRef& ref) {
     auto record = store_->find_key(ref.domain, ref.selector);
-    if (!record)  // deleted between decide() and now: retry later sees the new state
-      throw Error(ErrorKind::temporary,
+    if (!record)  // cannot happen inside the read transaction
+      throw Error(ErrorKind::internal,
                   "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
     auto canon = parse_canonicalization(record->canon);
     if (!canon)

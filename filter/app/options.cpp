@@ -13,13 +13,26 @@
 #include <iostream>
 #include <sstream>
 
+#include "filter/base/error.h"
 #include "filter/dkim/canonicalize.h"
-#include "filter/dkim/error.h"
 
 namespace po = boost::program_options;
 
 namespace dkim::app {
 namespace {
+
+bool has_line_break(const std::string& s) { return s.find_first_of("\r\n") != std::string::npos; }
+
+// DNS-name-like tokens only: a stray ';' or space would corrupt the field.
+bool is_token(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 constexpr const char* kDefaultConfig = "/etc/dkim-filter/dkim-filter.conf";
 constexpr const char* kVersion = "dkim-filter 0.1.0";
@@ -154,7 +167,11 @@ std::string read_config_file(const std::string& path, bool must_exist, po::varia
   std::istringstream in(text);
   try {
     po::variables_map file;
-    po::store(po::parse_config_file(in, shared_options()), file);
+    // One file serves dkim-filter and dkim-filter-milter: the milter's own
+    // option is accepted here and not used.
+    po::options_description file_options;
+    file_options.add(shared_options()).add_options()("socket", po::value<std::string>());
+    po::store(po::parse_config_file(in, file_options), file);
     Options probe;
     apply_values(file, probe, ErrorKind::config, "config: " + path);
     vm = std::move(file);
@@ -223,6 +240,24 @@ std::optional<Options> parse_options(int argc, char** argv) {
     o.expire_seconds = 0;
   }
   return o;
+}
+
+void validate_options(const Options& o) {
+  if (!o.key_file.empty()) {
+    if (!is_token(o.domain)) throw Error(ErrorKind::usage, "options: --key needs a valid -d DOMAIN");
+    if (!is_token(o.selector)) throw Error(ErrorKind::usage, "options: --key needs a valid -s SELECTOR");
+  }
+  if (!o.to_stdout) {
+    if (!o.have_sender)
+      throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
+    if (o.recipients.empty()) throw Error(ErrorKind::usage, "options: no recipients after --");
+  }
+  if (has_line_break(o.sender)) throw Error(ErrorKind::usage, "options: line break in the sender");
+  for (const auto& r : o.recipients)
+    if (has_line_break(r) || r.empty())
+      throw Error(ErrorKind::usage, "options: empty recipient or line break in one");
+  if (has_line_break(o.sasl_user) || has_line_break(o.client_ip) || has_line_break(o.queue_id))
+    throw Error(ErrorKind::usage, "options: line break in an argument");
 }
 
 }  // namespace dkim::app

@@ -6,10 +6,10 @@
 
 #include <memory>
 
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
 #include "filter/crypto/evp.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::crypto {
 namespace {

@@ -26,8 +26,8 @@
 #include <string>
 
 #include "db/admin/percent_decode.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -40,7 +40,7 @@ bool is_base64_char(char c) {
          c == '=';
 }
 
-// DESIGN.md / STYLE.md: messages "never contain key material". Any base64
+// Error messages never contain key material (dkim-filter-admin(8) "key import"). Any base64
 // run of 16+ characters from the input showing up in a message is a leak.
 void check_no_echo(std::string_view input, std::string_view message) {
   std::size_t i = 0;

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::cluster {
 namespace {

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "db/cluster/schema.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::cluster {
 namespace {
