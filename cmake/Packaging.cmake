@@ -33,6 +33,11 @@ install(FILES ${DKIM_PACKAGING_DIR}/dkim-filter-milter.service DESTINATION lib/s
 # the licence. Test scaffolding never lives under examples/.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/examples/ DESTINATION ${DKIM_DOC_DIR}/examples)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${DKIM_PACKAGING_DIR}/copyright DESTINATION ${DKIM_DOC_DIR})
+# The key lifecycle's daily timer (dkim-filter-admin(8), "lifecycle run"),
+# shipped disabled: nothing enables it until the administrator does.
+install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.service
+              ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.timer
+        DESTINATION lib/systemd/system)
 
 # ---- Debian package -------------------------------------------------------
 # Files go under /usr; the system user, its group and /var/lib/dkim-filter

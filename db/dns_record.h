@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The DKIM key record (RFC 6376 §3.6.1): the text to publish for a stored
 // key, its zone-file form, and the comparison `key check` makes against
-// what DNS returns. Pure functions; the DNS query itself is in db/admin/.
+// what DNS returns. Pure functions; the DNS queries are in db/dns/.
 #pragma once
 #include <string>
 #include <string_view>

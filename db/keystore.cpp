@@ -22,12 +22,16 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 constexpr std::string_view kDefaultPath = "/var/lib/dkim-filter/dkim.db";
 
-// The filter's per-message queries; each is one primary-key search
-// (lookup_query_plans() lets a test prove it).
+// The filter's per-message queries; each is one index search
+// (lookup_query_plans() lets a test prove it). A user's selector names a
+// slot; the slot's active key signs, found through the partial unique
+// index keys_active_slot. Only what signing needs is selected: each column
+// costs the filter instructions to prepare.
+const std::string kFindSigningKeySql =
+    "SELECT selector, type, bits, private_pem, canon, created, public_key FROM keys "
+    "WHERE domain = ?1 AND slot = ?2 AND state = 'active'";
 const std::string kFindKeySql =
-    "SELECT type, bits, private_pem, canon, created, public_key FROM keys WHERE domain = ?1 AND selector = "
-    "?2";
-const std::string kHasKeySql = "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2";
+    "SELECT " + std::string(kKeyColumns) + ", private_pem FROM keys WHERE domain = ?1 AND selector = ?2";
 const std::string kUserByLoginSql =
     "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1 AND kind IN ('login', 'domain')";
 // Every range that can contain an address has a canonical name equal to the
@@ -280,27 +284,48 @@ void KeyStore::require_writer() const {
 
 // ---- lookups --------------------------------------------------------------
 
+namespace {
+std::optional<KeyRecord> read_one_key(Statement& st) {
+  std::optional<KeyRecord> key;
+  if (st.step()) {
+    key = read_key(st);
+    key->private_pem = st.text(kKeyColumnCount);
+  }
+  st.reset();
+  return key;
+}
+}  // namespace
+
 std::optional<KeyRecord> KeyStore::find_key(std::string_view domain, std::string_view selector) {
   auto& st = impl_->stmt(impl_->find_key, kFindKeySql);
   st.bind(1, domain).bind(2, selector);
+  return read_one_key(st);
+}
+
+std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std::string_view slot) {
+  auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
+  st.bind(1, domain).bind(2, slot);
   std::optional<KeyRecord> key;
   if (st.step()) {
     key.emplace();
     key->domain = domain;
-    key->selector = selector;
-    key->type = st.text(0) == "ed25519" ? crypto::KeyType::ed25519 : crypto::KeyType::rsa;
-    key->bits = static_cast<int>(st.integer(1));
-    key->private_pem = st.text(2);
-    key->canon = st.text(3);
-    key->created = st.integer(4);
-    key->public_key = st.text(5);
+    key->slot = slot;
+    key->selector = st.text(0);
+    key->type = st.text(1) == "ed25519" ? crypto::KeyType::ed25519 : crypto::KeyType::rsa;
+    key->bits = static_cast<int>(st.integer(2));
+    key->private_pem = st.text(3);
+    key->canon = st.text(4);
+    key->created = st.integer(5);
+    key->public_key = st.text(6);
   }
   st.reset();
   return key;
 }
 
 bool KeyStore::has_key(std::string_view domain, std::string_view selector) {
-  auto& st = impl_->stmt(impl_->has_key, kHasKeySql);
+  // The signing-key statement itself: the filter prepares one statement
+  // for keys, not two (each prepare costs more than the search).
+  auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
   bool found = st.bind(1, domain).bind(2, selector).step();
   st.reset();
   return found;
@@ -350,7 +375,7 @@ void KeyStore::read_transaction(const std::function<void()>& body) {
 
 std::vector<std::string> KeyStore::lookup_query_plans() {
   std::vector<std::string> plans;
-  for (const std::string* sql : {&kFindKeySql, &kHasKeySql, &kUserByLoginSql, &kUserByIpSql}) {
+  for (const std::string* sql : {&kFindSigningKeySql, &kUserByLoginSql, &kUserByIpSql}) {
     Statement st(impl_->db.get(), "EXPLAIN QUERY PLAN " + *sql);
     std::string plan;
     while (st.step()) plan += (plan.empty() ? "" : "; ") + st.text(3);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/key_state.h"
 #include "filter/crypto/key.h"
 #include "filter/policy/decide.h"
 
@@ -27,6 +28,13 @@ struct KeyRecord {
   std::string public_key;
   std::string canon = "relaxed/relaxed";
   long long created = 0;  ///< unix time
+  /// The name users' selectors give (empty on input: the selector itself).
+  std::string slot;
+  KeyState state = KeyState::active;
+  /// Unix times of each lifecycle step; 0 when not reached.
+  long long activated = 0, retired = 0, revoked = 0;
+  long long published = 0;  ///< last RFC 2136 update of its record
+  long long dns_seen = 0;   ///< first time every authoritative server served it
 };
 
 /// $DKIM_FILTER_DB when set and non-empty, else /var/lib/dkim-filter/dkim.db.
@@ -67,12 +75,20 @@ class KeyStore : public policy::Directory {
   const std::string& path() const { return path_; }
 
   // ---- lookups (filter and admin) --------------------------------------
+  /// The key stored under exactly this selector, in whatever state.
   std::optional<KeyRecord> find_key(std::string_view domain, std::string_view selector);
+  /// The filter's lookup: the active key of a slot (its own selector in
+  /// the record), one index probe; nullopt when the slot has none.
+  std::optional<KeyRecord> find_signing_key(std::string_view domain, std::string_view slot);
   std::optional<policy::UserRecord> user_by_login(std::string_view login) override;
   std::optional<policy::UserRecord> user_by_ip(std::string_view address) override;
+  /// Whether the slot named `selector` has an active key (policy rule 5).
   bool has_key(std::string_view domain, std::string_view selector) override;
-  /// EXPLAIN QUERY PLAN of find_key, has_key, user_by_login, user_by_ip, in
-  /// that order: proof that each is an indexed search, not a scan.
+  /// Whether a key, in any state, is stored under this selector.
+  bool has_selector(std::string_view domain, std::string_view selector);
+  /// EXPLAIN QUERY PLAN of find_signing_key (which has_key shares),
+  /// user_by_login, user_by_ip, in that order: proof that each is an
+  /// indexed search, not a scan.
   std::vector<std::string> lookup_query_plans();
   /// A cluster node's replica records when dkim-filter-sync last confirmed
   /// it current (unix time, db/cluster/replica.h); nullopt for a
@@ -88,8 +104,14 @@ class KeyStore : public policy::Directory {
   // ---- administration (writer only) ------------------------------------
   /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.
   void transaction(const std::function<void()>& body);
-  /// Refuses (Error(data)) a key that already exists for domain+selector.
+  /// Refuses (Error(data)) a key that already exists for domain+selector,
+  /// and an active key for a slot that has one.
   void add_key(const KeyRecord& key);
+  /// Writes the state and the step times of an existing key.
+  void update_lifecycle(const KeyRecord& key);
+  /// Whether `selector` was ever used by a now deleted key of `domain`.
+  bool selector_was_used(std::string_view domain, std::string_view selector);
+  /// Deletes the row; the selector is remembered (selector_was_used()).
   bool delete_key(std::string_view domain, std::string_view selector);
   /// Without private key bytes; all domains when `domain` is empty.
   std::vector<KeyRecord> list_keys(std::string_view domain = {});

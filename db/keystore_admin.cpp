@@ -70,45 +70,94 @@ void KeyStore::transaction(const std::function<void()>& body) {
   }
 }
 
+KeyRecord read_key(const Statement& st) {
+  KeyRecord k;
+  k.domain = st.text(0);
+  k.selector = st.text(1);
+  k.type = st.text(2) == "ed25519" ? crypto::KeyType::ed25519 : crypto::KeyType::rsa;
+  k.bits = static_cast<int>(st.integer(3));
+  k.canon = st.text(4);
+  k.created = st.integer(5);
+  k.slot = st.text(6);
+  k.state = parse_key_state(st.text(7)).value_or(KeyState::revoked);  // CHECK makes it one of the four
+  k.activated = st.integer(8);                                        // NULL reads as 0: "not reached"
+  k.retired = st.integer(9);
+  k.revoked = st.integer(10);
+  k.published = st.integer(11);
+  k.dns_seen = st.integer(12);
+  k.public_key = st.text(13);
+  return k;
+}
+
+bool KeyStore::has_selector(std::string_view domain, std::string_view selector) {
+  Statement st(impl_->db.get(), "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2");
+  return st.bind(1, domain).bind(2, selector).step();
+}
+
 void KeyStore::add_key(const KeyRecord& key) {
   require_writer();
-  if (has_key(key.domain, key.selector))
+  if (has_selector(key.domain, key.selector))
     refuse("domain " + key.domain + " already has a key for selector " + key.selector +
            " (delete it first, or use a new selector to rotate keys)");
-  Statement st(impl_->db.get(),
-               "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, public_key) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  std::string slot = key.slot.empty() ? key.selector : key.slot;
+  if (key.state == KeyState::active && has_key(key.domain, slot))
+    refuse("slot " + slot + " of domain " + key.domain + " already has an active key (use key rotate)");
+  long long now = key.created ? key.created : static_cast<long long>(std::time(nullptr));
+  Statement st(
+      impl_->db.get(),
+      "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, public_key, slot, "
+      "state, activated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   st.bind(1, key.domain).bind(2, key.selector).bind(3, crypto::key_type_name(key.type));
   st.bind(4, static_cast<long long>(key.bits)).bind(5, key.private_pem).bind(6, key.canon);
-  st.bind(7, key.created ? key.created : static_cast<long long>(std::time(nullptr)));
-  st.bind(8, key.public_key);
+  st.bind(7, now).bind(8, key.public_key).bind(9, slot).bind(10, key_state_name(key.state));
+  if (key.state == KeyState::active)
+    st.bind(11, key.activated ? key.activated : now);
+  else
+    st.bind_null(11);
   st.run();
+}
+
+void KeyStore::update_lifecycle(const KeyRecord& key) {
+  require_writer();
+  Statement st(impl_->db.get(),
+               "UPDATE keys SET state = ?3, activated = ?4, retired = ?5, revoked = ?6, published = ?7, "
+               "dns_seen = ?8 WHERE domain = ?1 AND selector = ?2");
+  st.bind(1, key.domain).bind(2, key.selector).bind(3, key_state_name(key.state));
+  int i = 4;
+  for (long long t : {key.activated, key.retired, key.revoked, key.published, key.dns_seen}) {
+    if (t)
+      st.bind(i, t);
+    else
+      st.bind_null(i);
+    ++i;
+  }
+  st.run();
+  if (sqlite3_changes(impl_->db.get()) == 0)
+    refuse("no key for selector " + key.selector + " of domain " + key.domain);
+}
+
+bool KeyStore::selector_was_used(std::string_view domain, std::string_view selector) {
+  Statement st(impl_->db.get(), "SELECT 1 FROM used_selectors WHERE domain = ?1 AND selector = ?2");
+  return st.bind(1, domain).bind(2, selector).step();
 }
 
 bool KeyStore::delete_key(std::string_view domain, std::string_view selector) {
   require_writer();
   Statement st(impl_->db.get(), "DELETE FROM keys WHERE domain = ?1 AND selector = ?2");
   st.bind(1, domain).bind(2, selector).run();
-  return sqlite3_changes(impl_->db.get()) > 0;
+  if (sqlite3_changes(impl_->db.get()) == 0) return false;
+  Statement remember(impl_->db.get(),
+                     "INSERT OR REPLACE INTO used_selectors (domain, selector, deleted) VALUES (?1, ?2, ?3)");
+  remember.bind(1, domain).bind(2, selector).bind(3, static_cast<long long>(std::time(nullptr))).run();
+  return true;
 }
 
 std::vector<KeyRecord> KeyStore::list_keys(std::string_view domain) {
-  Statement st(impl_->db.get(),
-               "SELECT domain, selector, type, bits, canon, created, public_key FROM keys "
-               "WHERE ?1 = '' OR domain = ?1 ORDER BY domain, selector");
+  Statement st(impl_->db.get(), "SELECT " + std::string(kKeyColumns) +
+                                    " FROM keys WHERE ?1 = '' OR domain = ?1 ORDER BY domain, selector");
   st.bind(1, domain);
   std::vector<KeyRecord> keys;
-  while (st.step()) {
-    KeyRecord k;
-    k.domain = st.text(0);
-    k.selector = st.text(1);
-    k.type = st.text(2) == "ed25519" ? crypto::KeyType::ed25519 : crypto::KeyType::rsa;
-    k.bits = static_cast<int>(st.integer(3));
-    k.canon = st.text(4);
-    k.created = st.integer(5);
-    k.public_key = st.text(6);
-    keys.push_back(std::move(k));
-  }
+  while (st.step()) keys.push_back(read_key(st));
   return keys;
 }
 

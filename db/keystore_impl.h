@@ -14,7 +14,7 @@ struct KeyStore::Impl {
   SqlitePtr db;  // declared first: statements below are finalised before it closes
   bool writer = false;
   int version = 0;
-  std::optional<Statement> find_key, has_key, user_by_login, user_by_ip;
+  std::optional<Statement> find_key, find_signing_key, user_by_login, user_by_ip;
 
   /// Prepares on first use: the filter pays only for the queries it runs.
   Statement& stmt(std::optional<Statement>& slot, std::string_view sql) {
@@ -26,6 +26,14 @@ struct KeyStore::Impl {
 /// Columns selected for a user row, in the order read_user() expects.
 constexpr std::string_view kUserColumns = "name, kind, domain, selectors, any_domain, reauthenticating";
 policy::UserRecord read_user(const Statement& st);
+
+/// Columns selected for a key row, in the order read_key() expects; the
+/// private key, when wanted, is selected after them.
+constexpr std::string_view kKeyColumns =
+    "domain, selector, type, bits, canon, created, slot, state, activated, retired, revoked, published, "
+    "dns_seen, public_key";
+constexpr int kKeyColumnCount = 14;
+KeyRecord read_key(const Statement& st);
 
 std::string_view kind_text(policy::UserKind kind);
 std::string join_selectors(const std::vector<std::string>& selectors);

@@ -27,7 +27,9 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
                         "key database (default $DKIM_FILTER_DB or /var/lib/dkim-filter/dkim.db)")(
       "cluster", po::value<std::string>(), "cluster mode: PostgreSQL connection URI")(
       "cluster-key", po::value<std::string>(), "cluster key file (default /etc/dkim-filter/cluster.key)")(
-      "help,h", "show this help");
+      "config", po::value<std::string>(),
+      "configuration file (default /etc/dkim-filter/dkim-filter.conf when present)")("help,h",
+                                                                                     "show this help");
   po::options_description hidden;
   hidden.add_options()("positional", po::value<std::vector<std::string>>());
   po::options_description all;
@@ -47,7 +49,14 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
   } catch (const po::error& e) {
     throw Error(ErrorKind::usage, spec.name + ": " + e.what());
   }
-  if (vm.count("db")) ctx.db_path = vm["db"].as<std::string>();
+  if (vm.count("config")) {
+    ctx.config = read_admin_config(vm["config"].as<std::string>(), true);
+    if (!ctx.db_given && !ctx.config.db.empty()) ctx.db_path = ctx.config.db;
+  }
+  if (vm.count("db")) {
+    ctx.db_path = vm["db"].as<std::string>();
+    ctx.db_given = true;
+  }
   if (vm.count("cluster")) ctx.cluster_url = vm["cluster"].as<std::string>();
   if (vm.count("cluster-key")) ctx.cluster_key_file = vm["cluster-key"].as<std::string>();
   if (vm.count("positional")) positional = vm["positional"].as<std::vector<std::string>>();

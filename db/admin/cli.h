@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/admin/config.h"
 #include "db/keystore.h"
 
 namespace dkim::admin {
@@ -16,6 +17,8 @@ namespace po = boost::program_options;
 /// Settings common to every command (passed down, never global).
 struct Context {
   std::string db_path;
+  bool db_given = false;         ///< --db was on the command line (it wins over the file's db)
+  AdminConfig config;            ///< the configuration file's values (defaults when there is none)
   std::string cluster_url;       ///< --cluster or cluster = (empty: single node)
   std::string cluster_key_file;  ///< --cluster-key or cluster-key =
 };
@@ -68,6 +71,13 @@ int cmd_user(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_dns(Context& ctx, const std::vector<std::string>& args);
 int cmd_key_check(Context& ctx, const std::vector<std::string>& args);
 int cmd_explain(Context& ctx, const std::vector<std::string>& args);
+/// key rotate | activate | revoke | publish; -1 when `sub` is none of them.
+int cmd_key_lifecycle(Context& ctx, const std::string& sub, const std::vector<std::string>& args);
+int cmd_key_delete(Context& ctx, const std::vector<std::string>& args);
+int cmd_lifecycle(Context& ctx, const std::vector<std::string>& args);
+/// key check --all: every key against its state; 0 no drift, 1 drift.
+int key_check_all(Context& ctx, const std::vector<std::string>& nameservers, int timeout,
+                  const std::string& metrics_file);
 int cmd_cluster(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace dkim::admin

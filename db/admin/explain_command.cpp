@@ -45,14 +45,20 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   for (const auto& bad : d.bad_selectors)
     std::cout << "skipped selector: " << json_string(bad)
               << " (not a valid selector, RFC 6376 section 3.1)\n";
+  // The user's selector names a slot; its active key signs under its own
+  // selector (dkim-filter-admin(8) "KEY LIFECYCLE").
   for (const auto& k : d.keys) {
-    auto key = store.find_key(k.domain, k.selector);
-    std::cout << "signature: d=" << k.domain << " s=" << k.selector;
+    auto key = store.find_signing_key(k.domain, k.selector);
+    std::cout << "signature: d=" << k.domain << " s=" << (key ? key->selector : k.selector);
     if (key) {
       std::cout << " a=" << crypto::algorithm_name(key->type) << " c=" << key->canon;
       crypto::cleanse(key->private_pem);
     }
-    std::cout << "\n";
+    std::cout << " (slot " << k.selector;
+    for (const auto& other : store.list_keys(k.domain))
+      if (other.slot == k.selector && other.state == db::KeyState::pending)
+        std::cout << ", pending " << other.selector;
+    std::cout << ")\n";
   }
   return d.sign ? 0 : 1;
 }

@@ -77,7 +77,7 @@ int key_generate(Context& ctx, const std::vector<std::string>& args) {
   }
   {  // Refuse before spending seconds on a 4096-bit key; add_key checks again.
     auto store = open_store(ctx);
-    if (store.has_key(record.domain, record.selector))
+    if (store.has_selector(record.domain, record.selector))
       throw Error(ErrorKind::data, "keystore: domain " + record.domain + " already has a key for selector " +
                                        record.selector +
                                        " (delete it first, or use a new selector to rotate keys)");
@@ -122,8 +122,14 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int key_list(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{
-      "key list", "[DOMAIN] [--json]", "Lists stored keys (never the private key).", {"DOMAIN"}, 0, ""};
+  CommandSpec spec{"key list",
+                   "[DOMAIN] [--json]",
+                   "Lists stored keys (never the private key), one per line: domain, selector, type, bits, "
+                   "canon, created, "
+                   "slot, state, and when it was activated, retired and revoked ('-': not yet).",
+                   {"DOMAIN"},
+                   0,
+                   ""};
   po::options_description opts("Options");
   opts.add_options()("json", "JSON array output");
   po::variables_map vm;
@@ -131,16 +137,23 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   std::string domain = pos.empty() ? "" : db::normalize_domain(pos[0]);
   auto keys = open_store(ctx).list_keys(domain);
+  auto when = [](long long t) { return t ? iso_time(t) : std::string("-"); };
   if (vm.count("json")) {
     std::cout << "[";
     for (size_t i = 0; i < keys.size(); ++i) {
       const auto& k = keys[i];
+      auto json_time = [&](long long t) { return t ? json_string(iso_time(t)) : std::string("null"); };
       std::cout << (i ? ",\n " : "") << "{\"domain\": " << json_string(k.domain)
                 << ", \"selector\": " << json_string(k.selector)
                 << ", \"type\": " << json_string(crypto::key_type_name(k.type)) << ", \"bits\": " << k.bits
                 << ", \"canon\": " << json_string(k.canon)
                 << ", \"created\": " << json_string(iso_time(k.created))
-                << ", \"dns_name\": " << json_string(db::dns_record_name(k.domain, k.selector)) << "}";
+                << ", \"dns_name\": " << json_string(db::dns_record_name(k.domain, k.selector))
+                << ", \"slot\": " << json_string(k.slot)
+                << ", \"state\": " << json_string(db::key_state_name(k.state))
+                << ", \"activated\": " << json_time(k.activated) << ", \"retired\": " << json_time(k.retired)
+                << ", \"revoked\": " << json_time(k.revoked) << ", \"published\": " << json_time(k.published)
+                << "}";
     }
     std::cout << "]\n";
     return 0;
@@ -150,7 +163,8 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
   for (const auto& k : keys)
     std::cout << db::escape_text(k.domain) << "\t" << db::escape_text(k.selector) << "\t"
               << crypto::key_type_name(k.type) << "\t" << k.bits << "\t" << db::escape_text(k.canon) << "\t"
-              << iso_time(k.created) << "\n";
+              << iso_time(k.created) << "\t" << db::escape_text(k.slot) << "\t" << db::key_state_name(k.state)
+              << "\t" << when(k.activated) << "\t" << when(k.retired) << "\t" << when(k.revoked) << "\n";
   return 0;
 }
 
@@ -199,46 +213,13 @@ int key_export(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
-int key_delete(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{
-      "key delete",
-      "DOMAIN SELECTOR [--force]",
-      "Deletes a stored key. A key that users still sign with (a login's, a mailbox wildcard's, a "
-      "domain's or an --any-domain relay's selector) is refused, naming them, unless --force.",
-      {"DOMAIN", "SELECTOR"},
-      2,
-      ""};
-  po::options_description opts("Options");
-  opts.add_options()("force", "delete it even when users sign with it (their mail then goes out unsigned)");
-  po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
-  auto store = open_store(ctx);
-  std::vector<std::string> users;
-  store.transaction([&] {
-    users = key_users(store, domain, selector);
-    if (!store.has_key(domain, selector))
-      throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-    if (!users.empty() && !vm.count("force")) {
-      std::string names;
-      for (const auto& u : users) names += (names.empty() ? "" : ", ") + u;
-      throw Error(ErrorKind::data, "key delete: selector " + selector + " of domain " + domain +
-                                       " is in use by " + names +
-                                       " (their mail would go out unsigned); change their selectors first "
-                                       "(user set), or use --force");
-    }
-    store.delete_key(domain, selector);
-  });
-  for (const auto& u : users) warn("user " + u + " still lists selector " + selector);
-  return 0;
-}
-
 }  // namespace
 
 int cmd_key(Context& ctx, const std::vector<std::string>& args) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << "Usage: dkim-filter-admin key (generate|import|list|dns|check|export|delete) ... [--help]\n";
+    std::cout
+        << "Usage: dkim-filter-admin key "
+           "(generate|import|list|dns|check|export|delete|rotate|activate|revoke|publish) ... [--help]\n";
     return args.empty() ? exit_code::usage : 0;
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -249,7 +230,8 @@ int cmd_key(Context& ctx, const std::vector<std::string>& args) {
   if (sub == "dns") return cmd_key_dns(ctx, rest);
   if (sub == "check") return cmd_key_check(ctx, rest);
   if (sub == "export") return key_export(ctx, rest);
-  if (sub == "delete") return key_delete(ctx, rest);
+  if (sub == "delete") return cmd_key_delete(ctx, rest);
+  if (int rc = cmd_key_lifecycle(ctx, sub, rest); rc >= 0) return rc;
   throw Error(ErrorKind::usage, "unknown command 'key " + sub + "' (see key --help)");
 }
 

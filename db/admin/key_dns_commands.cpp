@@ -5,7 +5,8 @@
 #include <iostream>
 
 #include "db/admin/cli.h"
-#include "db/dns_query.h"
+#include "db/admin/publish.h"
+#include "db/dns/client.h"
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "filter/base/error.h"
@@ -34,13 +35,14 @@ constexpr const char* kCheckCodes =
     "  2   no record: the name does not exist or has no TXT record\n"
     "  3   malformed: a TXT record is there but is not a usable DKIM key record\n"
     "  4   DNS error: timeout, SERVFAIL, REFUSED, unreachable server\n"
+    "  with --all: 0 every key's DNS matches its state, 1 a key drifted (each is printed)\n"
     "  64/65/75/78  bad usage / no such key / database busy / database unusable\n";
 
 }  // namespace
 
 int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"key dns",
-                   "DOMAIN SELECTOR [--zone]",
+                   "DOMAIN SELECTOR [--zone | --cname]",
                    "Prints the DNS TXT record that publishes the public key: "
                    "SELECTOR._domainkey.DOMAIN TXT \"v=DKIM1; k=...; p=...\".",
                    {"DOMAIN", "SELECTOR"},
@@ -48,13 +50,31 @@ int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
                    ""};
   po::options_description opts("Options");
   opts.add_options()("zone",
-                     "print a zone-file line, the value split into strings of at most 255 characters");
+                     "print a zone-file line, the value split into strings of at most 255 characters")(
+      "cname", "delegation mode: SELECTOR names a slot; print the two CNAMEs the domain publishes once");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
+  if (vm.count("cname")) {
+    if (ctx.config.delegate_zone.empty())
+      throw Error(ErrorKind::config, "key dns: --cname needs delegate-zone in the configuration file");
+    for (const char* suffix : {"-a", "-b"}) {
+      std::string sel = db::normalize_selector(selector + suffix);
+      std::cout << db::dns_record_name(domain, sel) << ". IN CNAME "
+                << delegated_name(ctx.config, domain, sel) << ".\n";
+    }
+    return 0;
+  }
   std::string name = db::dns_record_name(domain, selector);
   std::string value = db::dns_record_value(stored_public_key(ctx, domain, selector));
+  if (!ctx.config.delegate_zone.empty()) {  // a delegated key's record lives in the provider's zone
+    auto key = open_store(ctx).find_key(domain, selector);
+    if (key) {
+      crypto::cleanse(key->private_pem);
+      name = record_name(ctx.config, *key);
+    }
+  }
   if (vm.count("zone"))
     std::cout << db::zone_line(name, value) << "\n";
   else
@@ -65,35 +85,53 @@ int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
 int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{
       "key check",
-      "DOMAIN SELECTOR [--nameserver IP[:PORT]] [--timeout SECONDS]",
-      "Looks up SELECTOR._domainkey.DOMAIN TXT in DNS and says whether it publishes the stored key.",
+      "(DOMAIN SELECTOR | --all [--metrics FILE]) [--nameserver IP[:PORT]] [--timeout SECONDS]",
+      "Looks up SELECTOR._domainkey.DOMAIN TXT in DNS and says whether it publishes the stored key. With "
+      "--all, checks every key against its lifecycle state on each zone's authoritative servers.",
       {"DOMAIN", "SELECTOR"},
-      2,
+      0,
       kCheckCodes};
   po::options_description opts("Options");
-  opts.add_options()("nameserver", po::value<std::string>(),
-                     "ask this server (IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT) instead of the system resolver")(
-      "timeout", po::value<int>()->default_value(5), "seconds to wait for an answer");
+  opts.add_options()("nameserver", po::value<std::vector<std::string>>()->composing(),
+                     "ask this server (IPv4, IPv4:PORT, IPv6 or [IPv6]:PORT) instead of the system resolver "
+                     "(with --all: instead of each zone's authoritative servers; repeatable)")(
+      "timeout", po::value<int>()->default_value(5), "seconds to wait for an answer")(
+      "all", "check every key against its state (see dkim-filter-admin(8)); exit 1 on any drift")(
+      "metrics", po::value<std::string>(), "with --all: write a Prometheus textfile to this file");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  std::vector<std::string> nameservers;
+  if (vm.count("nameserver")) nameservers = vm["nameserver"].as<std::vector<std::string>>();
+  if (vm.count("all")) {
+    if (!pos.empty()) throw Error(ErrorKind::usage, "key check: --all takes no DOMAIN SELECTOR");
+    return key_check_all(ctx, nameservers, vm["timeout"].as<int>(),
+                         vm.count("metrics") ? vm["metrics"].as<std::string>() : "");
+  }
+  if (pos.size() != 2) throw Error(ErrorKind::usage, "key check: expected DOMAIN SELECTOR, or --all");
+  if (vm.count("metrics")) throw Error(ErrorKind::usage, "key check: --metrics goes with --all");
+  if (nameservers.size() > 1) throw Error(ErrorKind::usage, "key check: one --nameserver, unless --all");
   std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
   auto expected = stored_public_key(ctx, domain, selector);
   std::string name = db::dns_record_name(domain, selector);
-  std::string server = vm.count("nameserver") ? vm["nameserver"].as<std::string>() : "";
-  auto answer = db::query_txt(name, server, vm["timeout"].as<int>());
+  std::optional<db::dns::Server> server;
+  if (!nameservers.empty()) server = db::dns::parse_server(nameservers.front());
+  int timeout = vm["timeout"].as<int>();
+  if (timeout < 1 || timeout > 60)
+    throw Error(ErrorKind::usage, "key check: --timeout must be 1 to 60 seconds");
+  auto answer = db::dns::query_txt(name, server, db::dns::QueryOptions{timeout});
   db::RecordCheck result;
   switch (answer.outcome) {
-    case db::TxtAnswer::Outcome::records:
+    case db::dns::TxtAnswer::Outcome::records:
       result = db::check_records(answer.records, expected);
       break;
-    case db::TxtAnswer::Outcome::nxdomain:
+    case db::dns::TxtAnswer::Outcome::nxdomain:
       result = {db::RecordStatus::no_record, "name does not exist (NXDOMAIN)"};
       break;
-    case db::TxtAnswer::Outcome::nodata:
+    case db::dns::TxtAnswer::Outcome::nodata:
       result = {db::RecordStatus::no_record, "no TXT record at this name"};
       break;
-    case db::TxtAnswer::Outcome::error:
+    case db::dns::TxtAnswer::Outcome::error:
       result = {db::RecordStatus::dns_error, answer.error};
       break;
   }

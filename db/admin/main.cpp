@@ -35,14 +35,22 @@ constexpr const char* kOverview =
     "  key dns      DOMAIN SELECTOR          print the DNS record to publish (--zone)\n"
     "  key check    DOMAIN SELECTOR          compare the published record with the key\n"
     "  key export   DOMAIN SELECTOR          print the private key PEM (backups)\n"
-    "  key delete   DOMAIN SELECTOR          delete a key\n"
+    "  key delete   DOMAIN SELECTOR          delete a revoked or never-activated key (--force: any)\n"
+    "  key rotate   DOMAIN SLOT              make a pending successor under a new selector\n"
+    "  key activate DOMAIN SELECTOR          switch the slot to it once DNS serves its record\n"
+    "  key revoke   DOMAIN SELECTOR          publish an empty p= for a retired key\n"
+    "  key publish  DOMAIN SELECTOR          send its record by RFC 2136 update (dns-update)\n"
     "  user add     USER                     add an outgoing user (login, domain, IP/CIDR)\n"
     "  user set     USER                     change a user's selectors\n"
     "  user list                             list users (--json)\n"
     "  user delete  USER                     delete a user\n"
     "  explain      --user USER --from ADDR  show what the filter would do\n"
+    "  lifecycle run                         take every due rotation step (daily timer)\n"
     "  cluster init [--roles]                create the cluster schema and key file\n"
     "  cluster import                        load --db into the cluster (keys encrypted)\n"
+    "\n"
+    "Global options: --config FILE (default /etc/dkim-filter/dkim-filter.conf\n"
+    "when present), --db PATH, --cluster URL, --cluster-key FILE.\n"
     "\n"
     "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
     "(not found, exists, invalid key), 75 database busy or unreadable,\n"
@@ -101,14 +109,17 @@ int run(int argc, char** argv) {
     throw dkim::Error(dkim::ErrorKind::usage, e.what());
   }
   Context ctx;
-  ctx.db_path = vm.count("db") ? vm["db"].as<std::string>() : dkim::db::default_db_path();
-  auto file = vm.count("config")
-                  ? dkim::cluster::read_cluster_config(vm["config"].as<std::string>(), true)
-                  : dkim::cluster::read_cluster_config(dkim::cluster::kDefaultConfigFile, false);
-  ctx.cluster_url = vm.count("cluster") ? vm["cluster"].as<std::string>() : file.url;
-  ctx.cluster_key_file = vm.count("cluster-key") ? vm["cluster-key"].as<std::string>()
-                         : file.key_file.empty() ? std::string(dkim::cluster::kDefaultClusterKey)
-                                                 : file.key_file;
+  ctx.config = vm.count("config") ? dkim::admin::read_admin_config(vm["config"].as<std::string>(), true)
+                                  : dkim::admin::read_admin_config(dkim::admin::kDefaultConfigFile, false);
+  // --db, then the file's db, then $DKIM_FILTER_DB or the default.
+  ctx.db_given = vm.count("db") > 0;
+  ctx.db_path = vm.count("db")           ? vm["db"].as<std::string>()
+                : !ctx.config.db.empty() ? ctx.config.db
+                                         : dkim::db::default_db_path();
+  ctx.cluster_url = vm.count("cluster") ? vm["cluster"].as<std::string>() : ctx.config.cluster;
+  ctx.cluster_key_file = vm.count("cluster-key")           ? vm["cluster-key"].as<std::string>()
+                         : !ctx.config.cluster_key.empty() ? ctx.config.cluster_key
+                                                           : std::string(dkim::cluster::kDefaultClusterKey);
   std::vector<std::string> rest(argv + start, argv + argc);
   if (vm.count("help")) {
     std::cout << kOverview;
@@ -122,6 +133,7 @@ int run(int argc, char** argv) {
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
   if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
+  if (command == "lifecycle") return dkim::admin::cmd_lifecycle(ctx, rest);
   if (command == "cluster") return dkim::admin::cmd_cluster(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }

@@ -25,7 +25,8 @@ void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
   for (const auto& sel : user.selectors) {
     bool found = false;
     if (user.any_domain) {
-      for (const auto& k : store.list_keys()) found = found || k.selector == sel;
+      for (const auto& k : store.list_keys())
+        found = found || (k.slot == sel && k.state == db::KeyState::active);
     } else {
       for (const auto& d : domains) found = found || store.has_key(d, sel);
     }

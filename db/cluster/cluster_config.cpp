@@ -10,6 +10,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "db/config_options.h"
 #include "filter/base/error.h"
 
 namespace dkim::cluster {
@@ -59,6 +60,8 @@ ClusterConfig read_cluster_config(const std::string& path, bool must_exist) {
   for (std::string_view name : kOtherFileOptions)
     if (name != "db") d.add_options()(std::string(name).c_str(), po::value<std::string>());
   d.add_options()("db", po::value<std::string>());
+  for (std::string_view name : config::kAdminOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
   po::variables_map vm;
   std::istringstream in(text);
   try {

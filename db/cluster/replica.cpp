@@ -70,6 +70,8 @@ void put_user(db::Statement& upsert, db::Statement& remove, const Result& r, int
 }
 
 // Writes both result sets in one SQLite transaction with the new state.
+// Cluster schema 1 carries no key lifecycle yet: every key is the active
+// key of the slot of its own name (the SQLite schema's default state).
 void write_rows(sqlite3* db, const Result& keys, const Result& users, const std::string& key,
                 const ReplicaState& state) {
   db::exec(db, "BEGIN IMMEDIATE");
@@ -77,7 +79,7 @@ void write_rows(sqlite3* db, const Result& keys, const Result& users, const std:
     db::Statement key_up(
         db,
         "INSERT OR REPLACE INTO keys (domain, selector, type, bits, private_pem, canon, created, "
-        "public_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "public_key, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?2)");
     db::Statement key_rm(db, "DELETE FROM keys WHERE domain = ?1 AND selector = ?2");
     db::Statement user_up(db,
                           "INSERT OR REPLACE INTO users (name, kind, domain, selectors, any_domain, "

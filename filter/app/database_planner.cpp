@@ -67,7 +67,9 @@ class DatabasePlanner : public Planner {
   }
 
   PlannedSignature load(const policy::KeyRef& ref) {
-    auto record = store_->find_key(ref.domain, ref.selector);
+    // ref.selector names a slot; its active key signs, with its own
+    // selector in s= (dkim-filter-admin(8) "KEY LIFECYCLE").
+    auto record = store_->find_signing_key(ref.domain, ref.selector);
     if (!record)  // cannot happen inside the read transaction
       throw Error(ErrorKind::internal,
                   "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
@@ -85,7 +87,7 @@ class DatabasePlanner : public Planner {
         throw Error(ErrorKind::config, "the private key does not match the stored public key (damaged?)");
       SignerOptions options;
       options.domain = ref.domain;
-      options.selector = ref.selector;
+      options.selector = record->selector;
       options.canon = *canon;
       options.timestamp = now_;
       if (o_.expire_seconds > 0) options.expiry = now_ + o_.expire_seconds;

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "db/config_options.h"
 #include "filter/base/error.h"
 #include "filter/dkim/canonicalize.h"
 
@@ -59,6 +60,15 @@ po::options_description shared_options() {
                "cluster mode: PostgreSQL URI (dkim-filter-sync's; ignored here)")(
       "cluster-key", po::value<std::string>(),
       "cluster mode: cluster key file (dkim-filter-sync's; ignored here)");
+  return d;
+}
+
+// What the file may hold: the options above, and dkim-filter-admin's
+// lifecycle options, accepted and ignored (one file serves every binary).
+po::options_description config_file_options() {
+  po::options_description d = shared_options();
+  for (std::string_view name : config::kAdminOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>(), "");
   return d;
 }
 
@@ -167,10 +177,10 @@ std::string read_config_file(const std::string& path, bool must_exist, po::varia
   std::istringstream in(text);
   try {
     po::variables_map file;
-    // One file serves dkim-filter and dkim-filter-milter: the milter's own
-    // option is accepted here and not used.
-    po::options_description file_options;
-    file_options.add(shared_options()).add_options()("socket", po::value<std::string>());
+    // One file serves dkim-filter, dkim-filter-milter and dkim-filter-admin:
+    // the milter's and the admin's options are accepted here and not used.
+    po::options_description file_options = config_file_options();
+    file_options.add_options()("socket", po::value<std::string>());
     po::store(po::parse_config_file(in, file_options), file);
     Options probe;
     apply_values(file, probe, ErrorKind::config, "config: " + path);

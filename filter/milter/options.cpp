@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "db/config_options.h"
 #include "filter/base/error.h"
 
 namespace po = boost::program_options;
@@ -75,6 +76,9 @@ void read_config_file(const std::string& path, bool must_exist, po::variables_ma
                                        path + " && chmod go-w " + path);
   po::options_description file_options;
   file_options.add(own_options()).add(filter_only_options());
+  // dkim-filter-admin's options (key lifecycle, publishing): accepted, not used.
+  for (std::string_view name : config::kAdminOptions)
+    file_options.add_options()(std::string(name).c_str(), po::value<std::string>());
   try {
     po::store(po::parse_config_file(in, file_options), vm);
   } catch (const po::error& e) {

@@ -11,10 +11,10 @@ refused 78 "command before init" "$ADMIN" key list
 (umask 000 && "$ADMIN" init >"$work/out" 2>"$work/err") || fail "init: $(cat "$work/err")"
 [[ $(stat -c %a "$DB") == 640 ]] || fail "database mode $(stat -c %a "$DB"), expected 640 (umask 000)"
 [[ $(stat -c %a "$(dirname "$DB")") == 750 ]] || fail "database directory mode not 750"
-[[ $(sqlite3 "$DB" 'PRAGMA user_version') == 2 ]] || fail "schema version not 2"
+[[ $(sqlite3 "$DB" 'PRAGMA user_version') == 3 ]] || fail "schema version not 3"
 [[ $(sqlite3 "$DB" 'PRAGMA journal_mode') == delete ]] || fail "not in rollback journal (DELETE) mode"
 ok "init again" "$ADMIN" init
-expect_in "$work/out" "schema version 2" "init again"
+expect_in "$work/out" "schema version 3" "init again"
 ok "--db option" "$ADMIN" --db "$work/other.db" init
 [[ $(stat -c %a "$work/other.db") == 640 ]] || fail "--db file mode"
 ok "--db after command" "$ADMIN" key list --db "$work/other.db"
@@ -121,7 +121,7 @@ ok "key export" "$ADMIN" key export example.org p1
 openssl pkey -in "$work/out" -pubout -outform DER 2>/dev/null | base64 -w0 | grep -qxF "$expected_p" ||
   fail "key export: not the imported key"
 refused 65 "key export missing" "$ADMIN" key export example.org nosuch
-ok "key delete" "$ADMIN" key delete example.com old1024
+ok "key delete" "$ADMIN" key delete example.com old1024 --force
 [[ $(sqlite3 "$DB" "select count(*) from keys where selector='old1024'") == 0 ]] || fail "key delete left the key"
 refused 65 "key delete missing" "$ADMIN" key delete example.com old1024
 

@@ -30,7 +30,7 @@ stop=$work/stop
     sel=$([[ $((i % 2)) == 0 ]] && echo s2 || echo s1)
     "$ADMIN" user set alice@example.com --selector "$sel" > /dev/null 2>&1 || exit 3
     "$ADMIN" key generate example.com churn --algorithm ed25519 > /dev/null 2>&1 || exit 4
-    "$ADMIN" key delete example.com churn > /dev/null 2>&1 || exit 5
+    "$ADMIN" key delete example.com churn --force > /dev/null 2>&1 || exit 5
     i=$((i + 1))
   done
   echo "$i" > "$work/writes"

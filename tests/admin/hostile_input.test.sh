@@ -34,7 +34,7 @@ rows=$((${#hostile[@]} + 1)) users=${#hostile[@]}
 
 ok "key list" "$ADMIN" key list
 [[ $(wc -l < "$work/out") == "$rows" ]] || fail "key list: $(wc -l < "$work/out") lines for $rows keys: $(cat -A "$work/out" | head -20)"
-awk -F'\t' 'NF != 6 { bad = 1 } END { exit bad }' "$work/out" || fail "key list: a line without exactly six fields: $(cat -A "$work/out")"
+awk -F'\t' 'NF != 11 { bad = 1 } END { exit bad }' "$work/out" || fail "key list: a line without exactly eleven fields: $(cat -A "$work/out")"
 LC_ALL=C grep -q '[^[:print:]	]' "$work/out" && fail "key list: raw control characters: $(cat -A "$work/out")"
 grep -qF 'evil.example\x0aforged.example\x09s2' "$work/out" || fail "key list: newline/tab not escaped: $(cat -A "$work/out")"
 ok "user list" "$ADMIN" user list

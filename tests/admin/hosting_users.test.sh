@@ -116,7 +116,11 @@ expect_in "$work/err" "--force" "the refusal says how to override"
 refused 65 "key of a subdomain in use" "$ADMIN" key delete shop.example.com s1
 refused 65 "key in use by an --any-domain relay" "$ADMIN" key delete example.org relaykey
 expect_in "$work/err" "relay@example.net" "the refusal names the relay"
-ok "key not in use" "$ADMIN" key delete example.com s2
+# An active key nobody signs with still needs --force, or revoking first
+# (dkim-filter-admin(8) "key delete"): its record may verify mail in transit.
+refused 65 "active key not in use" "$ADMIN" key delete example.com s2
+ok "revoke it" "$ADMIN" key revoke example.com s2 --force
+ok "key not in use, revoked" "$ADMIN" key delete example.com s2
 ok "key in use, --force" "$ADMIN" key delete example.org relaykey --force
 expect_in "$work/err" "warning: user relay@example.net still lists selector relaykey" "--force warns"
 [[ $(sqlite3 "$DB" "select count(*) from keys where selector='relaykey'") == 0 ]] || fail "--force did not delete"

@@ -34,7 +34,7 @@ ok "key big" "$ADMIN" key generate example.test big --bits 4096
 publish big
 ok "key stale" "$ADMIN" key generate example.test stale
 publish stale
-ok "rotate stale" "$ADMIN" key delete example.test stale
+ok "rotate stale" "$ADMIN" key delete example.test stale --force
 ok "key stale again" "$ADMIN" key generate example.test stale   # DNS still has the old key
 for s in malformed nodata missing; do ok "key $s" "$ADMIN" key generate example.test "$s" --algorithm ed25519; done
 ok "key for a foreign zone" "$ADMIN" key generate example.invalid s --algorithm ed25519

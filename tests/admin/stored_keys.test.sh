@@ -28,7 +28,7 @@ filter() {
 }
 
 ok init "$ADMIN" init
-[[ $(sqlite3 "$DB" 'PRAGMA user_version') == 2 ]] || fail "schema version not 2"
+[[ $(sqlite3 "$DB" 'PRAGMA user_version') == 3 ]] || fail "schema version not 3"
 ok "key ed" "$ADMIN" key generate example.com ed --algorithm ed25519
 ok "user" "$ADMIN" user add alice@example.com --selector ed
 p_dns=$("$ADMIN" key dns example.com ed | sed 's/.*p=\([^"]*\)".*/\1/')
@@ -71,7 +71,7 @@ sqlite3 "$v1" "INSERT INTO users (name, kind, domain, selectors, created)
                VALUES ('alice@example.com', 'login', 'example.com', 'v1ed,v1rsa', 0)"
 filter '75|78' no "version-1 database before migration" --db "$v1"
 ok "init migrates" "$ADMIN" --db "$v1" init
-[[ $(sqlite3 "$v1" 'PRAGMA user_version') == 2 ]] || fail "migration: schema version not 2"
+[[ $(sqlite3 "$v1" 'PRAGMA user_version') == 3 ]] || fail "migration: schema version not 3"
 want_ed=$(openssl pkey -in "$work/ed.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
 want_rsa=$(openssl pkey -in "$work/rsa.pem" -pubout -outform DER | base64 -w0)
 [[ $(sqlite3 "$v1" "SELECT public_key FROM keys WHERE selector = 'v1ed'") == "$want_ed" ]] ||
@@ -95,8 +95,8 @@ expect_in "$work/err" "public exponent 1 refused" "key import e=1"
 refused 65 "key import e=3" "$ADMIN" key import example.com e3 - < "$work/e3.pem"
 expect_in "$work/err" "public exponent 3 refused" "key import e=3"
 # Put in behind the admin's back: the filter refuses to load it (75, unsigned).
-sqlite3 "$DB" "INSERT INTO keys (domain, selector, type, bits, private_pem, created, public_key)
-               VALUES ('example.com', 'e1', 'rsa', 2048, '$(cat "$work/e1.pem")' || char(10), 0, 'x')"
+sqlite3 "$DB" "INSERT INTO keys (domain, selector, type, bits, private_pem, created, public_key, slot)
+               VALUES ('example.com', 'e1', 'rsa', 2048, '$(cat "$work/e1.pem")' || char(10), 0, 'x', 'e1')"
 ok "user e1" "$ADMIN" user set alice@example.com --selector e1
 filter 75 no "filter with an e=1 key"
 grep -q 'public exponent 1 refused' "$work/ferr" || fail "filter e=1: reason not logged: $(cat "$work/ferr")"

@@ -18,9 +18,9 @@ line=$'s1\r\nBcc: spy@victim.example'
 # selector check stands between the row and the signature field.
 sqlite3 "$DB" <<SQL
 CREATE TEMP TABLE k AS SELECT * FROM keys WHERE domain = 'example.com' AND selector = 's1';
-UPDATE k SET selector = 's1; d=victim.example';
+UPDATE k SET selector = 's1; d=victim.example', slot = 's1; d=victim.example';
 INSERT INTO keys SELECT * FROM k;
-UPDATE k SET selector = 's1' || char(13, 10) || 'Bcc: spy@victim.example';
+UPDATE k SET selector = 's1' || char(13, 10) || 'Bcc: spy@victim.example', slot = 's1' || char(13, 10) || 'Bcc: spy@victim.example';
 INSERT INTO keys SELECT * FROM k;
 SQL
 

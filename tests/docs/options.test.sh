@@ -39,11 +39,12 @@ trap 'rm -rf "$work"' EXIT
 "$DKIM_BUILD/dkim-filter-admin" --help >"$work/admin.help" || fail "dkim-filter-admin --help exited $?"
 "$DKIM_BUILD/dkim-filter-sync" --help >"$work/sync.help" || fail "dkim-filter-sync --help exited $?"
 # The command list of the overview: "  key generate DOMAIN ..." -> "key
-# generate"; a first word on several lines is a group (key, user) whose
-# second word is the subcommand, otherwise the command is one word (init).
+# generate", "  lifecycle run   take..." -> "lifecycle run": the usage
+# column ends at the first run of two spaces, and the command is its
+# leading lower-case words (DOMAIN, [DOMAIN], --user end it).
 sed -n '/^Commands:/,/^$/p' "$work/admin.help" | grep -E '^  [a-z]' |
-  awk '{ first[NR] = $1; second[NR] = $2; n[$1]++ }
-       END { for (i = 1; i <= NR; i++) print (n[first[i]] > 1 ? first[i] " " second[i] : first[i]) }' \
+  sed -E 's/^  //; s/ {2,}.*//' |
+  awk '{ c = $1; for (i = 2; i <= NF && $i ~ /^[a-z]+$/; i++) c = c " " $i; print c }' \
     >"$work/commands"
 [ -s "$work/commands" ] || fail "no command list in dkim-filter-admin --help"
 while read -r cmd; do

@@ -157,7 +157,7 @@ load_delete_retired() {
     # EPOCHREALTIME always has six decimals: without the dot, microseconds.
     if ((${now/./} - ${t/./} >= LOAD_GRACE * 1000000)); then
       for s in $sel; do
-        admin key delete "$domain" "$s" >/dev/null 2>>"$LOAD_ADMIN_ERR" ||
+        admin key delete "$domain" "$s" --force >/dev/null 2>>"$LOAD_ADMIN_ERR" ||
           load_rotator_fail "key delete $domain $s"
         LOAD_DELETED=$((LOAD_DELETED + 1))
       done

@@ -93,6 +93,14 @@ for page in dkim-filter dkim-filter-admin; do
   out=$(MANWIDTH=80 man --warnings "8" "$page" 2>&1 >/dev/null) || fail "man 8 $page failed: $out"
   [ -z "$out" ] || fail "man 8 $page warns: $out"
 done
+for unit in dkim-filter-lifecycle.service dkim-filter-lifecycle.timer; do
+  [ -f "/usr/lib/systemd/system/$unit" ] || fail "$unit not installed"
+  [ ! -e "/etc/systemd/system/timers.target.wants/$unit" ] || fail "$unit enabled by the package"
+done
+if command -v systemd-analyze >/dev/null; then
+  out=$(systemd-analyze verify /usr/lib/systemd/system/dkim-filter-lifecycle.timer 2>&1) ||
+    fail "systemd-analyze verify: $out"
+fi
 [ -f /usr/share/doc/dkim-filter/examples/postfix/master.cf ] || fail "examples/postfix not installed"
 [ -d /usr/share/doc/dkim-filter/examples/exim ] || fail "examples/exim not installed"
 getent passwd dkim-filter >/dev/null || fail "user dkim-filter not created"

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+#include "db/admin/config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include "db/config_options.h"
+#include "filter/base/error.h"
+
+namespace dkim::admin {
+namespace po = boost::program_options;
+namespace {
+
+[[noreturn]] void fail(const std::string& what) { throw Error(ErrorKind::config, "config: " + what); }
+
+po::options_description file_options() {
+  po::options_description d;
+  d.add_options()("db", po::value<std::string>());
+  for (std::string_view name : config::kAdminOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
+  for (std::string_view name : config::kClusterOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
+  for (std::string_view name : config::kFilterOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
+  return d;
+}
+
+// The file names programs and keys: only root or this user may change it.
+std::string read_trusted(const std::string& path, bool must_exist, bool& found) {
+  found = false;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (!must_exist && errno == ENOENT) return {};
+    fail("cannot read " + path + ": " + std::strerror(errno));
+  }
+  found = true;
+  struct stat st {};
+  std::string problem;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    problem = path + " is not a regular file";
+  else if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    problem = path + " is owned by uid " + std::to_string(st.st_uid) + ", not root: run chown root " + path;
+  else if (st.st_mode & (S_IWGRP | S_IWOTH))
+    problem = path + " is writable by group or others: run chmod go-w " + path;
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; problem.empty() && (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n > 0)
+      text.append(buf, static_cast<size_t>(n));
+    else if (errno != EINTR)
+      problem = "cannot read " + path + ": " + std::strerror(errno);
+    if (text.size() > (1 << 20)) problem = path + " is larger than 1 MB: not a configuration file";
+  }
+  ::close(fd);
+  if (!problem.empty()) fail(problem);
+  return text;
+}
+
+std::string get(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::string>() : std::string();
+}
+
+}  // namespace
+
+long long parse_duration(std::string_view text, std::string_view what) {
+  std::string t(text);
+  auto bad = [&]() -> long long {
+    throw Error(ErrorKind::config,
+                "config: " + std::string(what) +
+                    " must be a number of days, or a number followed by s, m, h, d or w, not '" +
+                    t.substr(0, 40) + "'");
+  };
+  size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 9 || t.size() > digits + 1) return bad();
+  long long n = std::stoll(t.substr(0, digits));
+  char unit = digits < t.size() ? t[digits] : 'd';
+  switch (unit) {
+    case 's':
+      return n;
+    case 'm':
+      return n * 60;
+    case 'h':
+      return n * 3600;
+    case 'd':
+      return n * 86400;
+    case 'w':
+      return n * 7 * 86400;
+    default:
+      return bad();
+  }
+}
+
+AdminConfig read_admin_config(const std::string& path, bool must_exist) {
+  AdminConfig c;
+  bool found = false;
+  std::string text = read_trusted(path, must_exist, found);
+  if (!found) return c;
+  c.file = path;
+  po::variables_map vm;
+  std::istringstream in(text);
+  try {
+    po::store(po::parse_config_file(in, file_options()), vm);
+  } catch (const po::error& e) {
+    fail(path + ": " + e.what());
+  }
+  c.db = get(vm, "db");
+  c.dns_update = get(vm, "dns-update");
+  c.dns_update_key = get(vm, "dns-update-key");
+  c.dns_zone = get(vm, "dns-zone");
+  c.delegate_zone = get(vm, "delegate-zone");
+  c.cluster = get(vm, "cluster");
+  c.cluster_key = get(vm, "cluster-key");
+  if (!c.dns_update.empty() && c.dns_update_key.empty())
+    fail(path + ": dns-update needs dns-update-key (updates are always signed with TSIG)");
+  if (vm.count("dns-ttl")) {
+    std::string ttl = get(vm, "dns-ttl");
+    bool bare = ttl.find_first_not_of("0123456789") == std::string::npos;  // seconds, as in a zone file
+    long long seconds = parse_duration(bare ? ttl + "s" : ttl, "dns-ttl");
+    if (seconds < 1 || seconds > 7 * 86400) fail(path + ": dns-ttl must be 1 second to 7 days");
+    c.dns_ttl = static_cast<uint32_t>(seconds);
+  }
+  if (vm.count("retire-after")) c.retire_after = parse_duration(get(vm, "retire-after"), "retire-after");
+  if (vm.count("delete-after")) c.delete_after = parse_duration(get(vm, "delete-after"), "delete-after");
+  if (vm.count("rotate-every")) c.rotate_every = parse_duration(get(vm, "rotate-every"), "rotate-every");
+  return c;
+}
+
+}  // namespace dkim::admin
