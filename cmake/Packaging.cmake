@@ -11,7 +11,7 @@ set(DKIM_PACKAGING_DIR ${CMAKE_SOURCE_DIR}/packaging)
 # name and time out of the .gz, so two builds give the same bytes.
 find_program(DKIM_GZIP gzip REQUIRED)
 set(DKIM_MAN_PAGES)
-foreach(page dkim-filter.8 dkim-filter-milter.8 dkim-filter-admin.8 dkim-filter-web.8)
+foreach(page dkim-filter.8 dkim-filter-milter.8 dkim-filter-admin.8 dkim-filter-web.8 dkim-filter-sync.8)
   set(out ${CMAKE_BINARY_DIR}/man/${page})
   add_custom_command(OUTPUT ${out}.gz
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man

@@ -25,4 +25,8 @@ constexpr std::string_view kFilterOptions[] = {"sendmail",  "on-error", "log",  
 constexpr std::string_view kWebOptions[] = {"listen",   "tls-cert",        "tls-key",           "nameserver",
                                             "max-body", "max-connections", "connection-timeout"};
 
+/// Cluster mode (dkim-filter-sync(8)): cluster and cluster-key are used by
+/// dkim-filter-admin and dkim-filter-sync, max-staleness by dkim-filter.
+constexpr std::string_view kClusterOptions[] = {"cluster", "cluster-key", "max-staleness"};
+
 }  // namespace dkim::config

@@ -90,6 +90,10 @@ class KeyStore : public policy::Directory {
   /// user_by_login, user_by_ip, in that order: proof that each is an
   /// indexed search, not a scan.
   std::vector<std::string> lookup_query_plans();
+  /// A cluster node's replica records when dkim-filter-sync last confirmed
+  /// it current (unix time, db/cluster/replica.h); nullopt for a
+  /// single-node database, which has no such record. Never throws.
+  std::optional<long long> replica_confirmed();
 
   /// Runs `body` in one read transaction (BEGIN DEFERRED ... COMMIT): every
   /// lookup in it sees the same committed state, so a key found by

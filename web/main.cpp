@@ -31,6 +31,8 @@ bool is_other_programs(const std::string& name) {
     if (name == other) return true;
   for (std::string_view other : dkim::config::kAdminOptions)
     if (name == other) return true;
+  for (std::string_view other : dkim::config::kClusterOptions)
+    if (name == other) return true;
   return false;
 }
 

@@ -25,6 +25,8 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
                    std::vector<std::string>& positional, Context& ctx) {
   options.add_options()("db", po::value<std::string>(),
                         "key database (default $DKIM_FILTER_DB or /var/lib/dkim-filter/dkim.db)")(
+      "cluster", po::value<std::string>(), "cluster mode: PostgreSQL connection URI")(
+      "cluster-key", po::value<std::string>(), "cluster key file (default /etc/dkim-filter/cluster.key)")(
       "config", po::value<std::string>(),
       "configuration file (default /etc/dkim-filter/dkim-filter.conf when present)")("help,h",
                                                                                      "show this help");
@@ -55,6 +57,8 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
     ctx.db_path = vm["db"].as<std::string>();
     ctx.db_given = true;
   }
+  if (vm.count("cluster")) ctx.cluster_url = vm["cluster"].as<std::string>();
+  if (vm.count("cluster-key")) ctx.cluster_key_file = vm["cluster-key"].as<std::string>();
   if (vm.count("positional")) positional = vm["positional"].as<std::vector<std::string>>();
   if (positional.size() < spec.required || positional.size() > spec.positional.size()) {
     std::string expected;

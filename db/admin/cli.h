@@ -17,8 +17,10 @@ namespace po = boost::program_options;
 /// Settings common to every command (passed down, never global).
 struct Context {
   std::string db_path;
-  bool db_given = false;  ///< --db was on the command line (it wins over the file's db)
-  AdminConfig config;     ///< the configuration file's values (defaults when there is none)
+  bool db_given = false;         ///< --db was on the command line (it wins over the file's db)
+  AdminConfig config;            ///< the configuration file's values (defaults when there is none)
+  std::string cluster_url;       ///< --cluster or cluster = (empty: single node)
+  std::string cluster_key_file;  ///< --cluster-key or cluster-key =
 };
 
 /// How a command is called, for --help and for argument checks.
@@ -77,5 +79,6 @@ int cmd_lifecycle(Context& ctx, const std::vector<std::string>& args);
 int key_check_all(Context& ctx, const std::vector<std::string>& nameservers, int timeout,
                   const std::string& metrics_file);
 int cmd_token(Context& ctx, const std::vector<std::string>& args);
+int cmd_cluster(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace dkim::admin

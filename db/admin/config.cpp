@@ -24,6 +24,8 @@ po::options_description file_options() {
   d.add_options()("db", po::value<std::string>());
   for (std::string_view name : config::kAdminOptions)
     d.add_options()(std::string(name).c_str(), po::value<std::string>());
+  for (std::string_view name : config::kClusterOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
   for (std::string_view name : config::kFilterOptions)
     d.add_options()(std::string(name).c_str(), po::value<std::string>());
   for (std::string_view name : config::kWebOptions)
@@ -115,6 +117,8 @@ AdminConfig read_admin_config(const std::string& path, bool must_exist) {
   c.dns_update_key = get(vm, "dns-update-key");
   c.dns_zone = get(vm, "dns-zone");
   c.delegate_zone = get(vm, "delegate-zone");
+  c.cluster = get(vm, "cluster");
+  c.cluster_key = get(vm, "cluster-key");
   if (!c.dns_update.empty() && c.dns_update_key.empty())
     fail(path + ": dns-update needs dns-update-key (updates are always signed with TSIG)");
   if (vm.count("dns-ttl")) {

@@ -24,6 +24,8 @@ struct AdminConfig {
   long long delete_after = 30 * 86400;  ///< revoked this long -> deleted
   long long rotate_every = 0;           ///< active this long -> next rotation starts; 0: never
   std::string delegate_zone;            ///< delegation mode: records live under this zone
+  std::string cluster;      ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
+  std::string cluster_key;  ///< cluster-key = FILE
 };
 
 /// Reads `path` (must_exist: named by --config). A missing default file

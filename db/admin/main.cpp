@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "db/admin/cli.h"
+#include "db/cluster/cluster_config.h"
+#include "db/cluster/pg.h"
 #include "db/keystore.h"
 #include "filter/base/error.h"
 
@@ -21,7 +23,7 @@ using dkim::admin::Context;
 namespace po = boost::program_options;
 
 constexpr const char* kOverview =
-    "Usage: dkim-filter-admin [--config FILE] [--db PATH] COMMAND ...\n"
+    "Usage: dkim-filter-admin [--config FILE] [--db PATH | --cluster URL] [--cluster-key FILE] COMMAND ...\n"
     "\n"
     "Manages the dkim-filter key database.\n"
     "\n"
@@ -47,9 +49,11 @@ constexpr const char* kOverview =
     "  token add    NAME [--domain D]...     create a dkim-filter-web token (--read-only)\n"
     "  token list                            list tokens (--json)\n"
     "  token delete NAME                     delete a token\n"
+    "  cluster init [--roles]                create the cluster schema and key file\n"
+    "  cluster import                        load --db into the cluster (keys encrypted)\n"
     "\n"
     "Global options: --config FILE (default /etc/dkim-filter/dkim-filter.conf\n"
-    "when present), --db PATH.\n"
+    "when present), --db PATH, --cluster URL, --cluster-key FILE.\n"
     "\n"
     "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
     "(not found, exists, invalid key), 75 database busy or unreadable,\n"
@@ -60,9 +64,11 @@ size_t command_start(int argc, char** argv) {
   int i = 1;
   while (i < argc) {
     std::string a = argv[i];
-    if (a == "--db" || a == "--config") {
+    if (a == "--db" || a == "--cluster" || a == "--cluster-key" || a == "--config") {
       i += 2;
-    } else if (a.rfind("--db=", 0) == 0 || a.rfind("--config=", 0) == 0 || a == "--help" || a == "-h") {
+    } else if (a.rfind("--db=", 0) == 0 || a.rfind("--cluster=", 0) == 0 ||
+               a.rfind("--cluster-key=", 0) == 0 || a.rfind("--config=", 0) == 0 || a == "--help" ||
+               a == "-h") {
       i += 1;
     } else {
       break;
@@ -71,10 +77,33 @@ size_t command_start(int argc, char** argv) {
   return static_cast<size_t>(std::min(i, argc));
 }
 
+// In cluster mode the local file is a replica that dkim-filter-sync
+// overwrites: a write there would be lost, or worse, sign until then. Only
+// cluster init/import reach PostgreSQL so far; other writes are refused
+// unless --db names a local database explicitly (one to import).
+void refuse_local_write_in_cluster_mode(const Context& ctx, const std::string& command,
+                                        const std::vector<std::string>& rest, bool global_db) {
+  if (ctx.cluster_url.empty() || command == "cluster" || command == "explain" || global_db) return;
+  for (const auto& a : rest)
+    if (a == "--db" || a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h") return;
+  std::string sub = rest.empty() ? "" : rest.front();
+  bool writes = command == "init" ||
+                (command == "key" && (sub == "generate" || sub == "import" || sub == "delete")) ||
+                (command == "user" && (sub == "add" || sub == "set" || sub == "delete"));
+  if (!writes) return;
+  throw dkim::Error(dkim::ErrorKind::usage,
+                    "cluster mode (cluster = " + dkim::cluster::redact_url(ctx.cluster_url) +
+                        "): " + command + " " + sub +
+                        " does not write PostgreSQL yet and the local file is a replica; " +
+                        "prepare a database with --db FILE and load it with cluster import");
+}
+
 int run(int argc, char** argv) {
   size_t start = command_start(argc, argv);
   po::options_description global("Global options");
   global.add_options()("db", po::value<std::string>(), "key database path")(
+      "cluster", po::value<std::string>(), "cluster mode: PostgreSQL connection URI")(
+      "cluster-key", po::value<std::string>(), "cluster key file")(
       "config", po::value<std::string>(), "configuration file")("help,h", "show this help");
   po::variables_map vm;
   try {
@@ -90,6 +119,10 @@ int run(int argc, char** argv) {
   ctx.db_path = vm.count("db")           ? vm["db"].as<std::string>()
                 : !ctx.config.db.empty() ? ctx.config.db
                                          : dkim::db::default_db_path();
+  ctx.cluster_url = vm.count("cluster") ? vm["cluster"].as<std::string>() : ctx.config.cluster;
+  ctx.cluster_key_file = vm.count("cluster-key")           ? vm["cluster-key"].as<std::string>()
+                         : !ctx.config.cluster_key.empty() ? ctx.config.cluster_key
+                                                           : std::string(dkim::cluster::kDefaultClusterKey);
   std::vector<std::string> rest(argv + start, argv + argc);
   if (vm.count("help")) {
     std::cout << kOverview;
@@ -98,12 +131,14 @@ int run(int argc, char** argv) {
   if (rest.empty()) throw dkim::Error(dkim::ErrorKind::usage, "no command given (see --help)");
   std::string command = rest.front();
   rest.erase(rest.begin());
+  refuse_local_write_in_cluster_mode(ctx, command, rest, vm.count("db") > 0);
   if (command == "init") return dkim::admin::cmd_init(ctx, rest);
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
   if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
   if (command == "lifecycle") return dkim::admin::cmd_lifecycle(ctx, rest);
   if (command == "token") return dkim::admin::cmd_token(ctx, rest);
+  if (command == "cluster") return dkim::admin::cmd_cluster(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 

@@ -21,7 +21,9 @@ class DatabasePlanner : public Planner {
   DatabasePlanner(const Options& o, long long now)
       : o_(o),
         now_(now),
-        store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {}
+        store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {
+    check_staleness();
+  }
 
   Plan plan(const mail::HeaderBlock& headers, LogLine& log) override {
     // Deciding and loading the keys in one read transaction: a key that
@@ -50,6 +52,18 @@ class DatabasePlanner : public Planner {
     if (!d.sign) return p;
     for (const auto& ref : d.keys) p.signatures.push_back(load(ref));
     return p;
+  }
+
+  // A replica that dkim-filter-sync has not confirmed current within
+  // max-staleness may still hold a key deleted in the cluster since: a
+  // configuration problem (deferred, or unsigned with --on-error pass).
+  void check_staleness() {
+    auto confirmed = store_->replica_confirmed();
+    if (!confirmed || now_ - *confirmed <= o_.max_staleness) return;
+    throw Error(ErrorKind::config, "keystore: replica " + store_->path() + " last confirmed current " +
+                                       std::to_string(now_ - *confirmed) +
+                                       " s ago, more than max-staleness " + std::to_string(o_.max_staleness) +
+                                       " (is dkim-filter-sync running, and can it reach PostgreSQL?)");
   }
 
   PlannedSignature load(const policy::KeyRef& ref) {

@@ -53,7 +53,13 @@ po::options_description shared_options() {
       "directory for the temporary body spool (default $TMPDIR or /tmp)")(
       "expire", po::value<long long>(), "add x= this many seconds after t= (default: no x=)")(
       "canon", po::value<std::string>(),
-      "with --key: header/body canonicalization (default relaxed/relaxed)");
+      "with --key: header/body canonicalization (default relaxed/relaxed)")(
+      "max-staleness", po::value<long long>(),
+      "cluster mode: defer when the replica was last confirmed current longer ago, in seconds (default "
+      "3600)")("cluster", po::value<std::string>(),
+               "cluster mode: PostgreSQL URI (dkim-filter-sync's; ignored here)")(
+      "cluster-key", po::value<std::string>(),
+      "cluster mode: cluster key file (dkim-filter-sync's; ignored here)");
   return d;
 }
 
@@ -103,6 +109,8 @@ void apply_values(const po::variables_map& vm, Options& o, ErrorKind kind, const
   if (!parse_canonicalization(o.canon))
     throw Error(kind, where + ": canon must be simple or relaxed, as H/B (RFC 6376 §3.4)");
   if (vm.count("expire")) o.expire_seconds = vm["expire"].as<long long>();
+  if (vm.count("max-staleness")) o.max_staleness = vm["max-staleness"].as<long long>();
+  if (o.max_staleness < 1) throw Error(kind, where + ": max-staleness must be at least 1 second");
   if (vm.count("on-error")) {
     auto v = vm["on-error"].as<std::string>();
     if (v != "tempfail" && v != "pass") throw Error(kind, where + ": on-error must be tempfail or pass");

@@ -37,6 +37,9 @@ struct Options {
   long long expire_seconds = 0;        ///< x= = t= + this; 0: no x=
   std::optional<long long> timestamp;  ///< --timestamp: fixed t= (tests)
   std::optional<long long> size;       ///< --size: pipe(8)'s ${size}, the bytes to expect
+  /// A replica (cluster mode) not confirmed current for longer is a
+  /// configuration problem; a single-node database has no such bound.
+  long long max_staleness = 3600;
   /// Why the config file could not be used ("" when it could): its values
   /// are then all ignored, and the message is deferred or, with a
   /// command-line --on-error pass, passed on unsigned.

@@ -43,6 +43,9 @@ po::options_description filter_only_options() {
   // dkim-filter-web's, too.
   for (std::string_view name : config::kWebOptions)
     d.add_options()(std::string(name).c_str(), po::value<std::string>());
+  // Cluster mode (dkim-filter-sync(8)): accepted, not used here yet.
+  for (std::string_view name : config::kClusterOptions)
+    d.add_options()(std::string(name).c_str(), po::value<std::string>());
   return d;
 }
 

@@ -10,7 +10,7 @@ DKIM_BUILD=${DKIM_BUILD:-$DKIM_SRC/build}
 PY=/usr/bin/python3
 fail() { echo "FAIL [docs.options]: $*" >&2; exit 1; }
 
-for b in dkim-filter dkim-filter-milter dkim-filter-admin dkim-filter-web; do
+for b in dkim-filter dkim-filter-milter dkim-filter-admin dkim-filter-web dkim-filter-sync; do
   [ -x "$DKIM_BUILD/$b" ] || fail "$DKIM_BUILD/$b not built"
   [ -f "$DKIM_SRC/man/$b.8" ] || fail "man/$b.8 missing"
 done
@@ -38,6 +38,7 @@ trap 'rm -rf "$work"' EXIT
 "$DKIM_BUILD/dkim-filter-milter" --help >"$work/milter.help" || fail "dkim-filter-milter --help exited $?"
 "$DKIM_BUILD/dkim-filter-admin" --help >"$work/admin.help" || fail "dkim-filter-admin --help exited $?"
 "$DKIM_BUILD/dkim-filter-web" --help >"$work/web.help" || fail "dkim-filter-web --help exited $?"
+"$DKIM_BUILD/dkim-filter-sync" --help >"$work/sync.help" || fail "dkim-filter-sync --help exited $?"
 # The command list of the overview: "  key generate DOMAIN ..." -> "key
 # generate", "  lifecycle run   take..." -> "lifecycle run": the usage
 # column ends at the first run of two spaces, and the command is its
@@ -154,6 +155,10 @@ if not web_cfg:
     errors.append('dkim-filter-web --help: no "Options (also valid in the config file)" group')
 compare('dkim-filter-web config-file options', web_cfg,
         wm.get(('OPTIONS', 'Options also valid in the configuration file'), set()))
+# dkim-filter-sync: one OPTIONS section.
+sync_help = open(os.path.join(work, 'sync.help')).read()
+sm = man_sections(os.path.join(man, 'dkim-filter-sync.8'))
+compare('dkim-filter-sync', help_options(sync_help), sm.get(('OPTIONS', None), set()))
 
 for e in errors:
     print(e)
