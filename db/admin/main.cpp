@@ -11,8 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "db/admin/cli.h"
 #include "db/keystore.h"
+#include "db/version.h"
+#include "filter/crypto/version.h"
 #include "filter/dkim/error.h"
 
 namespace {
@@ -39,10 +42,25 @@ constexpr const char* kOverview =
     "  user list                             list users (--json)\n"
     "  user delete  USER                     delete a user\n"
     "  explain      --user USER --from ADDR  show what the filter would do\n"
+    "  doctor                                check everything that can delay mail or leave it unsigned\n"
+    "  backup       FILE                     write a consistent copy of the database while mail flows\n"
+    "  restore      FILE                     check a backup and swap it in atomically\n"
+    "  postfix sender-logins                 the users as a Postfix smtpd_sender_login_maps table\n"
     "\n"
-    "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
+    "Every command takes --help; --version prints the version and the OpenSSL\n"
+    "and SQLite versions. Exit status: 0 success, 64 usage, 65 refused\n"
     "(not found, exists, invalid key), 75 database busy or unreadable,\n"
     "78 database missing or unusable; key check and explain add their own.\n";
+
+// The admin links OpenSSL and SQLite dynamically (the versions it runs
+// with); dkim-filter has them built in (Built-Using: the packages they
+// came from, which `doctor` compares with the installed ones).
+void print_version() {
+  std::cout << "dkim-filter-admin " << dkim::build::kVersion << "\n"
+            << "OpenSSL: " << dkim::crypto::openssl_version() << "\n"
+            << "SQLite: " << dkim::db::sqlite_version() << "\n";
+  if (*dkim::build::kBuiltUsing) std::cout << "dkim-filter built with: " << dkim::build::kBuiltUsing << "\n";
+}
 
 // Global options come before the command; the rest belongs to the command.
 size_t command_start(int argc, char** argv) {
@@ -51,7 +69,7 @@ size_t command_start(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--db") {
       i += 2;
-    } else if (a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h") {
+    } else if (a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h" || a == "--version") {
       i += 1;
     } else {
       break;
@@ -63,7 +81,8 @@ size_t command_start(int argc, char** argv) {
 int run(int argc, char** argv) {
   size_t start = command_start(argc, argv);
   po::options_description global("Global options");
-  global.add_options()("db", po::value<std::string>(), "key database path")("help,h", "show this help");
+  global.add_options()("db", po::value<std::string>(), "key database path")("help,h", "show this help")(
+      "version", "print the version and the OpenSSL and SQLite versions");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(static_cast<int>(start), argv).options(global).run(), vm);
@@ -77,6 +96,10 @@ int run(int argc, char** argv) {
     std::cout << kOverview;
     return 0;
   }
+  if (vm.count("version")) {
+    print_version();
+    return 0;
+  }
   if (rest.empty()) throw dkim::Error(dkim::ErrorKind::usage, "no command given (see --help)");
   std::string command = rest.front();
   rest.erase(rest.begin());
@@ -84,6 +107,10 @@ int run(int argc, char** argv) {
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);
   if (command == "explain") return dkim::admin::cmd_explain(ctx, rest);
+  if (command == "doctor") return dkim::admin::cmd_doctor(ctx, rest);
+  if (command == "backup") return dkim::admin::cmd_backup(ctx, rest);
+  if (command == "restore") return dkim::admin::cmd_restore(ctx, rest);
+  if (command == "postfix") return dkim::admin::cmd_postfix(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 
