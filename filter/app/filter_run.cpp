@@ -11,7 +11,9 @@
 #include "filter/crypto/key.h"
 #include "filter/dkim/error.h"
 #include "filter/mail/fd_io.h"
+#include "filter/mail/line_length.h"
 #include "filter/mail/message_input.h"
+#include "filter/mail/queue_size.h"
 #include "filter/mail/spool.h"
 
 namespace dkim::app {
@@ -32,13 +34,18 @@ bool is_token(const std::string& s) {
   return true;
 }
 
+// Room kept in front of the spooled message for the DKIM-Signature fields
+// (see mail::Spool::prepend): a few kB per signature, even with h= at its
+// 50-instances cap.
+constexpr std::size_t kFieldRoom = 64 * 1024;
+
 class Run {
  public:
-  explicit Run(const Options& o) : o_(o), input_(0), started_(std::chrono::steady_clock::now()) {
-    if (o.to_stdout)
-      sink_ = std::make_unique<StdoutSink>();
-    else
-      sink_ = std::make_unique<SendmailSink>(o.sendmail, o.sender, o.recipients);
+  explicit Run(const Options& o)
+      : o_(o),
+        input_(0),
+        sendmail_(o.sendmail, o.sender, o.recipients),
+        started_(std::chrono::steady_clock::now()) {
     log_.set("queue_id", o.queue_id);
     log_.set("sender", o.sender);
     log_.set("user", o.sasl_user.empty() ? o.client_ip : o.sasl_user);
@@ -58,14 +65,22 @@ class Run {
   int run_message() {
     long long now = o_.timestamp ? *o_.timestamp : static_cast<long long>(std::time(nullptr));
     std::unique_ptr<Planner> planner;
-    std::string early_failure;
-    try {
-      planner = o_.key_file.empty() ? make_database_planner(o_, now) : make_explicit_key_planner(o_, now);
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::usage || o_.on_error == OnError::tempfail) throw;
-      early_failure = e.what();
+    // A broken config file: deferred, or with --on-error pass sent on
+    // unsigned, with no database and none of the file's values.
+    std::string early_failure = o_.config_problem;
+    if (!early_failure.empty() && o_.on_error == OnError::tempfail)
+      throw Error(ErrorKind::config, early_failure);
+    if (early_failure.empty()) {
+      try {
+        planner = o_.key_file.empty() ? make_database_planner(o_, now) : make_explicit_key_planner(o_, now);
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::usage || o_.on_error == OnError::tempfail) throw;
+        early_failure = e.what();
+      }
     }
     input_.read_header_section();
+    watch_.update(input_.header());
+    watch_.update(input_.separator());
     Plan plan = decide(planner.get(), early_failure);
     if (plan.signatures.empty()) return pass_unsigned(plan.reason);
     return sign(plan);
@@ -98,7 +113,8 @@ class Run {
     }
   }
 
-  // Reads the rest of the body, handing each chunk to `use`.
+  // Reads the rest of the body, handing each chunk to `use`; then checks
+  // that the whole message came (--size).
   template <typename Use>
   void for_each_body_chunk(Use use) {
     std::unique_ptr<char[]> buffer(new char[kBodyBlock]);  // not zero-filled: untouched pages cost nothing
@@ -108,24 +124,66 @@ class Run {
     // (Right before the reads, after the callers' own set-up: scrubbing
     // earlier was not enough under AddressSanitizer, tests/cli/key_memory.)
     crypto::scrub_stack();
+    unsigned long long bytes = input_.header().size() + input_.separator().size();
+    mail::PostfixQueueSize queue_size;
+    if (o_.size) {
+      queue_size.update(input_.header());
+      queue_size.update(input_.separator());
+    }
     for (auto chunk = input_.read_body(buffer.get(), kBodyBlock); !chunk.empty();
-         chunk = input_.read_body(buffer.get(), kBodyBlock))
+         chunk = input_.read_body(buffer.get(), kBodyBlock)) {
+      bytes += chunk.size();
+      watch_.update(chunk);
+      if (o_.size) queue_size.update(chunk);
       use(chunk);
+    }
+    if (watch_.found()) log_.set("long-lines", "yes");
+    check_size(bytes, queue_size.total());
+  }
+
+  // pipe(8)'s ${size} is the size Postfix stored (as queue-file records,
+  // mail::PostfixQueueSize); a plain byte count is taken too. Anything
+  // else means the message was cut (or grew) on its way to us. Such a
+  // message must never be sent, whatever --on-error says: defer it, the MTA
+  // still has the whole one.
+  void check_size(unsigned long long bytes, unsigned long long queue_size) {
+    if (!o_.size) return;
+    auto want = static_cast<unsigned long long>(*o_.size);
+    if (want == queue_size || want == bytes) return;
+    throw Error(ErrorKind::temporary, "input: read " + std::to_string(bytes) + " bytes (" +
+                                          std::to_string(queue_size) + " as Postfix counts), --size says " +
+                                          std::to_string(want) + ": message incomplete, deferred");
   }
 
   // Streams the message through untouched.
   int pass_unsigned(const std::string& reason) {
     log_.set("decision", "unsigned");
     log_.set("reason", reason);
-    return deliver([&](int fd) {
-      mail::write_all(fd, input_.header());
-      mail::write_all(fd, input_.separator());
-      for_each_body_chunk([fd](std::string_view chunk) { mail::write_all(fd, chunk); });
-    });
+    if (o_.to_stdout) {
+      return deliver_stdout([&](int fd) {
+        mail::write_all(fd, input_.header());
+        mail::write_all(fd, input_.separator());
+        for_each_body_chunk([fd](std::string_view chunk) { mail::write_all(fd, chunk); });
+      });
+    }
+    mail::Spool spool(o_.spool_dir);
+    spool.write(input_.header());
+    spool.write(input_.separator());
+    for_each_body_chunk([&](std::string_view chunk) { spool.write(chunk); });
+    return deliver_spool(spool);
   }
 
   int sign(Plan& plan) {
-    mail::Spool spool(o_.spool_dir);
+    // Re-injection: the spool becomes the whole output message, the fields
+    // go into the room kept in front of it. Exim: only the body is spooled,
+    // and not even that when it can be read again from the input file.
+    bool whole = !o_.to_stdout;
+    mail::Spool spool(o_.spool_dir, mail::Spool::kMemoryLimit, whole ? kFieldRoom : 0);
+    if (whole) {
+      spool.write(input_.header());
+      spool.write(input_.separator());
+    }
+    bool spool_body = whole || !input_.rereadable();
     // One body hash per body canonicalization, shared by the signatures
     // that use it (dual RSA + Ed25519 signing hashes the body once).
     std::unique_ptr<BodyHasher> hashers[2];
@@ -136,7 +194,7 @@ class Run {
     for_each_body_chunk([&](std::string_view chunk) {
       for (auto& h : hashers)
         if (h) h->update(chunk);
-      if (!input_.rereadable()) spool.write(chunk);
+      if (spool_body) spool.write(chunk);
     });
     std::string body_hash[2];
     for (int i = 0; i < 2; ++i)
@@ -153,7 +211,11 @@ class Run {
     }
     log_.set("decision", fields.empty() ? "unsigned" : "signed");
     log_.set("reason", plan.reason);
-    return deliver([&](int fd) {
+    if (whole) {
+      spool.prepend(fields);
+      return deliver_spool(spool);
+    }
+    return deliver_stdout([&](int fd) {
       mail::write_all(fd, fields);
       mail::write_all(fd, input_.header());
       mail::write_all(fd, input_.separator());
@@ -186,34 +248,49 @@ class Run {
     return fields;
   }
 
+  // Exim mode: the message streams out as it is read.
   template <typename Write>
-  int deliver(Write write) {
+  int deliver_stdout(Write write) {
     int status;
     output_started_ = std::chrono::steady_clock::now();
     try {
-      write(sink_->fd());
-      status = sink_->close();
+      write(stdout_.fd());
+      status = stdout_.close();
     } catch (const Error& e) {
-      // Part of the message went out: the receiver must not keep it (an
-      // input read error, a full spool...). If sendmail went away (EPIPE),
-      // its own status tells why.
+      // Part of the message went out: Exim must not keep it (an input read
+      // error, a full spool, a short message...).
       log_.set("error", e.what());
-      status = sink_->abort();
+      status = stdout_.abort();
     }
+    return finish(status);
+  }
+
+  // Postfix mode: the whole message is in the spool; sendmail gets it as a
+  // file.
+  int deliver_spool(mail::Spool& spool) {
+    int message = spool.file();
+    output_started_ = std::chrono::steady_clock::now();
+    std::string error;
+    int status = sendmail_.send(message, error);
+    if (!error.empty()) log_.set("error", error);
+    return finish(status);
+  }
+
+  int finish(int status) {
     if (status != exit_code::ok) set_failure(status);
     finish_log();
     return status;
   }
 
   // tempfail: the MTA keeps the message and retries; error: any other
-  // non-zero status (bad usage or configuration, sendmail's own refusal).
+  // non-zero status (bad usage, sendmail's own refusal).
   void set_failure(int status) {
     log_.set("decision", status == exit_code::tempfail ? "tempfail" : "error");
     log_.set("status", std::to_string(status));
   }
 
   [[noreturn]] int fail(const Error& e) {
-    set_failure(exit_code_for(e.kind()));
+    set_failure(message_exit_code_for(e.kind()));
     log_.set("error", e.what());
     finish_log();
     throw e;
@@ -240,7 +317,9 @@ class Run {
   const Options& o_;
   mail::MessageInput input_;
   mail::HeaderBlock headers_;
-  std::unique_ptr<MessageSink> sink_;
+  mail::LongLineWatch watch_;
+  StdoutSink stdout_;
+  Sendmail sendmail_;
   LogLine log_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point output_started_{};

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
     return dkim::app::run_filter(*options);
   } catch (const dkim::Error& e) {
     say(e.what());
-    return dkim::exit_code_for(e.kind());
+    return dkim::message_exit_code_for(e.kind());
   } catch (const std::bad_alloc&) {
     say("out of memory");
     return dkim::exit_code::tempfail;

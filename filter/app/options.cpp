@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
 #include "filter/app/options.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/program_options.hpp>
-#include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <iostream>
+#include <sstream>
 
+#include "filter/dkim/canonicalize.h"
 #include "filter/dkim/error.h"
 
 namespace po = boost::program_options;
@@ -50,6 +57,8 @@ po::options_description command_line_options() {
       "domain,d", po::value<std::string>(), "with --key: the signing domain (d=)")(
       "selector,s", po::value<std::string>(), "with --key: the selector (s=)")(
       "timestamp", po::value<long long>(), "use this t= instead of the current time (testing)")(
+      "size", po::value<long long>(),
+      "the message's size in bytes (Postfix ${size}): a message that arrives shorter or longer is deferred")(
       "recipient", po::value<std::vector<std::string>>(), "recipients, after --");
   return d;
 }
@@ -58,40 +67,96 @@ std::string get(const po::variables_map& vm, const char* name, const std::string
   return vm.count(name) ? vm[name].as<std::string>() : fallback;
 }
 
-void apply_values(const po::variables_map& vm, Options& o) {
+// The values valid both on the command line and in the file. `where`
+// prefixes the message of a bad value ("options" or "config: FILE").
+void apply_values(const po::variables_map& vm, Options& o, ErrorKind kind, const std::string& where) {
   o.db_path = get(vm, "db", o.db_path);
   o.sendmail = get(vm, "sendmail", o.sendmail);
   o.default_user = get(vm, "default-user", o.default_user);
   o.spool_dir = get(vm, "spool-dir", o.spool_dir);
   o.canon = get(vm, "canon", o.canon);
+  if (!parse_canonicalization(o.canon))
+    throw Error(kind, where + ": canon must be simple or relaxed, as H/B (RFC 6376 §3.4)");
   if (vm.count("expire")) o.expire_seconds = vm["expire"].as<long long>();
   if (vm.count("on-error")) {
     auto v = vm["on-error"].as<std::string>();
-    if (v != "tempfail" && v != "pass")
-      throw Error(ErrorKind::usage, "options: --on-error must be tempfail or pass");
+    if (v != "tempfail" && v != "pass") throw Error(kind, where + ": on-error must be tempfail or pass");
     o.on_error = v == "pass" ? OnError::pass : OnError::tempfail;
   }
   if (vm.count("log")) {
     auto v = vm["log"].as<std::string>();
-    if (v != "syslog" && v != "stderr")
-      throw Error(ErrorKind::usage, "options: --log must be syslog or stderr");
+    if (v != "syslog" && v != "stderr") throw Error(kind, where + ": log must be syslog or stderr");
     o.log = v == "stderr" ? LogTarget::stderr_ : LogTarget::syslog;
   }
-  if (o.expire_seconds < 0) throw Error(ErrorKind::usage, "options: --expire must not be negative");
+  // x= = t= + expire must fit x='s twelve digits (RFC 6376 §3.5) and lie
+  // after t=: checked against today's t= (or --timestamp) once both are
+  // known, in expiry_problem().
+  if (o.expire_seconds < 0 || o.expire_seconds > kMaxTimestamp)
+    throw Error(kind, where + ": expire must be 0 (no x=) to " + std::to_string(kMaxTimestamp) + " seconds");
 }
 
-void read_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
-  std::ifstream in(path);
-  if (!in) {
-    struct stat st;
-    if (!must_exist && ::stat(path.c_str(), &st) != 0) return;
-    throw Error(ErrorKind::config, "config: cannot read " + path);
+// "" or why x= would not fit twelve digits.
+std::string expiry_problem(const Options& o) {
+  if (o.expire_seconds == 0) return {};
+  long long t = o.timestamp ? *o.timestamp : static_cast<long long>(std::time(nullptr));
+  if (o.expire_seconds <= kMaxTimestamp - t) return {};
+  return "expire " + std::to_string(o.expire_seconds) + " puts x= past " + std::to_string(kMaxTimestamp) +
+         " (RFC 6376 x= has at most 12 digits)";
+}
+
+// The file may hold what the filter's user runs (sendmail = ...) and where
+// its keys come from: only root or that user may be able to change it.
+// Checked on the open descriptor, so the file read is the file checked.
+std::string trust_problem(int fd, const std::string& path) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return "cannot stat " + path + ": " + std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return path + " is not a regular file";
+  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    return path + " is owned by uid " + std::to_string(st.st_uid) + ", not root or the filter's user (uid " +
+           std::to_string(::geteuid()) + "): run chown root " + path;
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return path + " is writable by group or others (mode " + mode + "): run chmod go-w " + path;
   }
+  return {};
+}
+
+// Reads the file into `vm`; returns "" or what is wrong with it (and then
+// stores nothing). A missing default file is no problem: it is optional.
+std::string read_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (!must_exist && errno == ENOENT) return {};
+    return "config: cannot read " + path + ": " + std::strerror(errno) +
+           (must_exist ? " (check --config)" : " (make it readable by the filter's user, or remove it)");
+  }
+  std::string text, problem = trust_problem(fd, path);
+  char buf[4096];
+  for (ssize_t n; problem.empty() && (n = ::read(fd, buf, sizeof buf)) != 0;) {
+    if (n > 0) {
+      text.append(buf, static_cast<std::size_t>(n));
+    } else if (errno != EINTR) {
+      problem = "cannot read " + path + ": " + std::strerror(errno);
+    }
+    if (text.size() > (1 << 20)) problem = path + " is larger than 1 MB: not a configuration file";
+  }
+  ::close(fd);
+  if (!problem.empty()) return "config: " + problem;
+  std::istringstream in(text);
   try {
-    po::store(po::parse_config_file(in, shared_options()), vm);
+    po::variables_map file;
+    po::store(po::parse_config_file(in, shared_options()), file);
+    Options probe;
+    apply_values(file, probe, ErrorKind::config, "config: " + path);
+    vm = std::move(file);
   } catch (const po::error& e) {
-    throw Error(ErrorKind::config, "config: " + path + ": " + e.what());
+    return "config: " + path + ": " + e.what() +
+           " (fix the file; the options are those of dkim-filter --help)";
+  } catch (const Error& e) {
+    return std::string(e.what()) + " (fix the file)";
   }
+  return {};
 }
 
 }  // namespace
@@ -119,14 +184,15 @@ std::optional<Options> parse_options(int argc, char** argv) {
     std::cout << kVersion << "\n";
     return std::nullopt;
   }
-  // Command-line values were stored first, so they win over the file's.
-  if (cli.count("config"))
-    read_config_file(cli["config"].as<std::string>(), true, cli);
-  else
-    read_config_file(kDefaultConfig, false, cli);
-
   Options o;
-  apply_values(cli, o);
+  // The file first, the command line over it. A broken file is ignored as
+  // a whole, so that nothing is signed from half a configuration; why is
+  // kept for the run, where the command line's --on-error decides.
+  po::variables_map file;
+  o.config_problem = cli.count("config") ? read_config_file(cli["config"].as<std::string>(), true, file)
+                                         : read_config_file(kDefaultConfig, false, file);
+  if (o.config_problem.empty()) apply_values(file, o, ErrorKind::config, "config");
+  apply_values(cli, o, ErrorKind::usage, "options");
   o.to_stdout = cli.count("stdout") > 0;
   o.have_sender = cli.count("sender") > 0;
   o.sender = get(cli, "sender", "");
@@ -137,7 +203,17 @@ std::optional<Options> parse_options(int argc, char** argv) {
   o.domain = get(cli, "domain", "");
   o.selector = get(cli, "selector", "");
   if (cli.count("timestamp")) o.timestamp = cli["timestamp"].as<long long>();
+  if (o.timestamp && (*o.timestamp < 0 || *o.timestamp > kMaxTimestamp))
+    throw Error(ErrorKind::usage, "options: --timestamp must be 0 to " + std::to_string(kMaxTimestamp) +
+                                      " (RFC 6376 t= has at most 12 digits)");
+  if (cli.count("size")) o.size = cli["size"].as<long long>();
+  if (o.size && *o.size < 0) throw Error(ErrorKind::usage, "options: --size must not be negative");
   if (cli.count("recipient")) o.recipients = cli["recipient"].as<std::vector<std::string>>();
+  if (auto problem = expiry_problem(o); !problem.empty()) {
+    if (cli.count("expire")) throw Error(ErrorKind::usage, "options: --" + problem);
+    if (o.config_problem.empty()) o.config_problem = "config: " + problem + " (fix the file)";
+    o.expire_seconds = 0;
+  }
   return o;
 }
 

@@ -36,12 +36,23 @@ struct Options {
   std::string spool_dir;
   long long expire_seconds = 0;        ///< x= = t= + this; 0: no x=
   std::optional<long long> timestamp;  ///< --timestamp: fixed t= (tests)
+  std::optional<long long> size;       ///< --size: pipe(8)'s ${size}, the bytes to expect
+  /// Why the config file could not be used ("" when it could): its values
+  /// are then all ignored, and the message is deferred or, with a
+  /// command-line --on-error pass, passed on unsigned.
+  std::string config_problem;
 };
 
+/// RFC 6376 §3.5: t= and x= are 1*12DIGIT.
+constexpr long long kMaxTimestamp = 999'999'999'999;
+
 /// Parses argv and the config file (/etc/dkim-filter/dkim-filter.conf when
-/// present, or --config FILE). Command-line values win. Throws
-/// Error(usage) for a bad command line, Error(config) for a bad config file.
-/// Returns nullopt after printing --help or --version.
+/// present, or --config FILE). Command-line values win. Throws Error(usage)
+/// for a bad command line only: a config file that cannot be read, is not
+/// safe (writable by group or others, owned by anyone but root or us), or
+/// holds a bad option or value is a problem of the message's run, reported
+/// in Options::config_problem, so that the command line's --on-error still
+/// applies. Returns nullopt after printing --help or --version.
 std::optional<Options> parse_options(int argc, char** argv);
 
 }  // namespace dkim::app

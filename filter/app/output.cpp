@@ -2,9 +2,8 @@
 #include "filter/app/output.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,10 +20,10 @@ namespace {
 // The running sendmail child, for the signal handler below.
 volatile sig_atomic_t g_child = -1;
 
-// Postfix's sendmail takes end of input as the end of the message. If we
-// die mid-message (SIGTERM while the body still streams in), the pipe
-// closes and sendmail would queue a truncated copy while the MTA retries
-// the whole one. Kill sendmail first, so it never sees that end of input.
+// PR_SET_PDEATHSIG does not survive the exec of a set-user-ID or
+// set-group-ID program (prctl(2)), which some sendmail(1) implementations
+// are: for the signals we can catch, kill it ourselves before dying, so it
+// does not go on after the MTA has been told to retry.
 extern "C" void kill_child_and_die(int sig) {
   pid_t child = g_child;
   if (child > 0) ::kill(child, SIGKILL);
@@ -32,7 +31,8 @@ extern "C" void kill_child_and_die(int sig) {
   ::raise(sig);
 }
 
-constexpr int kFatalSignals[] = {SIGTERM, SIGINT, SIGHUP};
+// The signals whose default action ends the process and that can be caught.
+constexpr int kFatalSignals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM};
 
 sigset_t fatal_signal_set() {
   sigset_t set;
@@ -41,117 +41,110 @@ sigset_t fatal_signal_set() {
   return set;
 }
 
-// The child starts with default signal actions and an empty mask: main()
-// ignores SIGPIPE and SIGXFSZ for us, and ignored signals survive exec.
-struct SpawnAttributes {
-  posix_spawnattr_t attr;
-  SpawnAttributes() {
-    posix_spawnattr_init(&attr);
-    sigset_t defaults, empty;
-    sigemptyset(&empty);
-    defaults = fatal_signal_set();
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGXFSZ);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setsigmask(&attr, &empty);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+// In the child between vfork(2) and execve(2): async-signal-safe system
+// calls only, no allocation, no return (the stack is the parent's).
+[[noreturn]] void exec_child(const char* path, char* const argv[], int message, pid_t parent, int report) {
+  // Default actions for what we catch or ignore: main() ignores SIGPIPE and
+  // SIGXFSZ for us, and ignored signals survive exec.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : kFatalSignals) ::sigaction(sig, &dfl, nullptr);
+  ::sigaction(SIGPIPE, &dfl, nullptr);
+  ::sigaction(SIGXFSZ, &dfl, nullptr);
+  // Dies with us. If we already died before this line, the signal will
+  // never come: the parent is no longer the one that forked (prctl(2)).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(exit_code::tempfail);
+  if (message == 0) {
+    int flags = ::fcntl(0, F_GETFD);
+    ::fcntl(0, F_SETFD, flags & ~FD_CLOEXEC);
+  } else if (::dup2(message, 0) != 0) {
+    int e = errno;
+    (void)!::write(report, &e, sizeof e);
+    ::_exit(exit_code::tempfail);
   }
-  ~SpawnAttributes() { posix_spawnattr_destroy(&attr); }
-};
+  sigset_t empty;
+  sigemptyset(&empty);
+  ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+  ::execve(path, argv, environ);
+  int e = errno;
+  (void)!::write(report, &e, sizeof e);
+  ::_exit(exit_code::tempfail);
+}
 
 }  // namespace
 
-// Write errors were already reported by write_all; a pipe has nothing to
-// flush.
 int StdoutSink::close() { return exit_code::ok; }
 int StdoutSink::abort() { return exit_code::tempfail; }
 
-SendmailSink::SendmailSink(std::string sendmail, std::string sender, std::vector<std::string> recipients)
-    : sendmail_(std::move(sendmail)), sender_(std::move(sender)), recipients_(std::move(recipients)) {}
-
-SendmailSink::~SendmailSink() {
-  // Still running means close() was never reached (an exception left the
-  // message unfinished): kill sendmail before it sees end of input and
-  // queues a truncated copy.
-  if (child_ > 0) ::kill(child_, SIGKILL);
-  if (pipe_ >= 0) ::close(pipe_);
-  if (child_ > 0) {
-    int status;
-    ::waitpid(child_, &status, 0);
-    g_child = -1;
-  }
+Sendmail::Sendmail(std::string sendmail, std::string sender, std::vector<std::string> recipients)
+    : sendmail_(std::move(sendmail)) {
+  args_ = {sendmail_, "-G", "-i", "-f", std::move(sender), "--"};
+  for (auto& r : recipients) args_.push_back(std::move(r));
 }
 
-int SendmailSink::fd() {
-  if (pipe_ >= 0) return pipe_;
-  std::vector<std::string> args = {sendmail_, "-G", "-i", "-f", sender_, "--"};
-  args.insert(args.end(), recipients_.begin(), recipients_.end());
+int Sendmail::send(int message, std::string& error) noexcept {
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    throw Error(ErrorKind::temporary, std::string("sendmail: cannot create pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);
-  SpawnAttributes attributes;
-  // No fatal signal between the spawn and g_child being set.
+  try {
+    for (auto& a : args_) argv.push_back(a.data());
+    argv.push_back(nullptr);
+  } catch (const std::bad_alloc&) {
+    error = "sendmail: out of memory";
+    return exit_code::tempfail;
+  }
+  // The child reports a failed exec through this pipe; end of file on it
+  // means the exec succeeded (O_CLOEXEC).
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    error = std::string("sendmail: cannot create pipe: ") + std::strerror(errno);
+    return exit_code::tempfail;
+  }
+  // No fatal signal between the fork and g_child being set, in either
+  // process. vfork(2), not posix_spawn(3): only code of our own between
+  // fork and exec can set the parent-death signal; and not fork(2), which
+  // would copy our page tables for a child that only execs. The child runs
+  // async-signal-safe system calls only, on a copy of our signal actions
+  // (no CLONE_SIGHAND), with the signals we handle blocked until it has
+  // reset them; we are suspended until it execs or exits.
   sigset_t fatal = fatal_signal_set(), old;
   ::sigprocmask(SIG_BLOCK, &fatal, &old);
-  pid_t pid;
-  int rc = ::posix_spawn(&pid, sendmail_.c_str(), &actions, &attributes.attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[0]);
-  if (rc == 0) {
+  pid_t parent = ::getpid();
+  pid_t pid = ::vfork();
+  if (pid == 0) exec_child(sendmail_.c_str(), argv.data(), message, parent, report[1]);
+  int fork_errno = errno;
+  if (pid > 0) {
     g_child = pid;
     for (int sig : kFatalSignals) ::signal(sig, kill_child_and_die);
   }
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  if (rc != 0) {
-    ::close(fds[1]);
-    throw Error(ErrorKind::temporary, "sendmail: cannot run " + sendmail_ + ": " + std::strerror(rc));
+  ::close(report[1]);
+  if (pid < 0) {
+    ::close(report[0]);
+    error = std::string("sendmail: cannot start it: ") + std::strerror(fork_errno);
+    return exit_code::tempfail;
   }
-  child_ = pid;
-  pipe_ = fds[1];
-  return pipe_;
-}
-
-int SendmailSink::close() {
-  if (child_ <= 0) {  // an empty message still goes through sendmail
-    try {
-      fd();
-    } catch (const Error&) {
-      return exit_code::tempfail;  // could not start it: the caller logged why
-    }
+  int child_errno = 0;
+  ssize_t n;
+  while ((n = ::read(report[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) {
   }
-  ::close(pipe_);
-  pipe_ = -1;
+  ::close(report[0]);
   int status = 0;
-  while (::waitpid(child_, &status, 0) < 0) {
-    if (errno != EINTR) {
-      child_ = g_child = -1;
-      return exit_code::tempfail;
-    }
+  pid_t waited;
+  while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
   }
-  child_ = -1;
   g_child = -1;
+  if (waited != pid) {
+    error = std::string("sendmail: cannot wait for it: ") + std::strerror(errno);
+    return exit_code::tempfail;
+  }
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    error = "sendmail: cannot run " + sendmail_ + ": " + std::strerror(child_errno);
+    return exit_code::tempfail;
+  }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return exit_code::tempfail;  // killed: nothing was queued, let the MTA retry
-}
-
-int SendmailSink::abort() {
-  if (child_ <= 0) return exit_code::tempfail;
-  // If sendmail closed its end (the EPIPE we got), it cannot take end of
-  // input for the end of the message: wait for its own status. If it is
-  // still reading, closing the pipe would make it queue what it has: kill
-  // it first.
-  pollfd p{pipe_, POLLOUT, 0};
-  bool reader_gone = ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
-  if (!reader_gone) ::kill(child_, SIGKILL);
-  int status = close();
-  return status == exit_code::ok ? exit_code::tempfail : status;
+  // Killed: whatever it did, the MTA retries the message.
+  error = "sendmail: killed by signal " + std::to_string(WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  return exit_code::tempfail;
 }
 
 }  // namespace dkim::app

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Where the finished message goes: stdout (Exim) or a sendmail child
-// (Postfix), spawned with an argv — never a shell.
+// (Postfix), started with an argv — never a shell.
 #pragma once
 #include <sys/types.h>
 
@@ -9,48 +9,40 @@
 
 namespace dkim::app {
 
-class MessageSink {
+/// Exim's transport_filter reads the message as we write it and acts on our
+/// exit status: a non-zero one makes it discard what it got.
+class StdoutSink {
  public:
-  virtual ~MessageSink() = default;
-  /// The descriptor to write the message to.
-  virtual int fd() = 0;
-  /// Ends the message; returns the exit status to report (sysexits).
-  virtual int close() = 0;
-  /// Gives the message up after a failure part-way: the receiver must not
-  /// take what it got so far as the whole message. Returns the status to
-  /// report (never 0).
-  virtual int abort() = 0;
-};
-
-class StdoutSink : public MessageSink {
- public:
-  int fd() override { return 1; }
-  int close() override;
+  int fd() { return 1; }
+  /// Write errors were already reported by write_all; a pipe has nothing to
+  /// flush.
+  int close();
   /// Exim sees our non-zero exit and discards what we wrote.
-  int abort() override;
+  int abort();
 };
 
-/// `SENDMAIL -G -i -f SENDER -- RECIPIENT...` (DESIGN.md). The child starts
-/// on the first fd() call, so nothing is injected until we are ready to send.
-class SendmailSink : public MessageSink {
+/// `SENDMAIL -G -i -f SENDER -- RECIPIENT...` (sendmail(1): -G the message
+/// is a relay submission, -i a lone "." does not end it).
+///
+/// Postfix's sendmail takes end of input as the end of the message and
+/// queues what it got. So it is only ever started on a complete message:
+/// its standard input is a file that already holds all of it, never a pipe
+/// we are still writing, and a file cannot end early whatever happens to
+/// us. If we die while it runs, the kernel kills it (PR_SET_PDEATHSIG), so
+/// the MTA's retry is the only copy that can be queued.
+class Sendmail {
  public:
-  SendmailSink(std::string sendmail, std::string sender, std::vector<std::string> recipients);
-  ~SendmailSink() override;
-  int fd() override;
-  /// Closes the pipe and waits: sendmail's own exit status, 75 if it died
-  /// from a signal or could not be started.
-  int close() override;
-  /// Kills sendmail before it sees end of input (it would queue a
-  /// truncated message) — unless it has already exited on its own, e.g.
-  /// after closing its input early: then its status is reported.
-  int abort() override;
+  Sendmail(std::string sendmail, std::string sender, std::vector<std::string> recipients);
+
+  /// Runs sendmail on `message`, a file holding the whole message from its
+  /// current offset to its end, and waits. Returns sendmail's exit status;
+  /// 75 if it could not be started or died from a signal, with the reason
+  /// in `error`. Never throws.
+  int send(int message, std::string& error) noexcept;
 
  private:
   std::string sendmail_;
-  std::string sender_;
-  std::vector<std::string> recipients_;
-  pid_t child_ = -1;
-  int pipe_ = -1;
+  std::vector<std::string> args_;
 };
 
 }  // namespace dkim::app

@@ -18,4 +18,8 @@ int exit_code_for(ErrorKind kind) noexcept {
   return exit_code::tempfail;
 }
 
+int message_exit_code_for(ErrorKind kind) noexcept {
+  return kind == ErrorKind::config ? exit_code::tempfail : exit_code_for(kind);
+}
+
 }  // namespace dkim

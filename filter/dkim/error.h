@@ -10,7 +10,7 @@ namespace dkim {
 enum class ErrorKind {
   usage,      ///< bad command line: EX_USAGE (64)
   data,       ///< the input cannot be signed; the message is passed on unsigned
-  config,     ///< configuration unusable: EX_CONFIG (78)
+  config,     ///< configuration unusable: EX_CONFIG (78) for a command, EX_TEMPFAIL (75) for a message
   temporary,  ///< transient (database locked, disk full...): EX_TEMPFAIL (75)
   internal,   ///< a bug or a self-check failure: treated as EX_TEMPFAIL
 };
@@ -42,7 +42,15 @@ constexpr int noperm = 77;
 constexpr int config = 78;
 }  // namespace exit_code
 
-/// The sysexits code for an error of this kind.
+/// The sysexits code for an error of this kind, for a command an
+/// administrator runs (dkim-filter-admin): a configuration problem is 78.
 int exit_code_for(ErrorKind kind) noexcept;
+
+/// The same while handling a message (dkim-filter): a configuration problem
+/// is 75, never 78, because Postfix's pipe(8) and Exim return the message
+/// to its sender on 78 (sysexits(3) EX_CONFIG is permanent to them), and a
+/// database left mode 0644 or a typo in the config file must not bounce
+/// every customer's mail.
+int message_exit_code_for(ErrorKind kind) noexcept;
 
 }  // namespace dkim

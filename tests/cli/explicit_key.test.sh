@@ -57,11 +57,12 @@ rc=0; sign < "$work/random.bin" > "$work/out" 2>/dev/null || rc=$?
 [ $rc -eq 0 ] && ! cmp -s "$work/out" "$work/random.bin" && ! head -c 15 "$work/out" | grep -q DKIM && fail "random: altered"
 [ $rc -eq 0 ] || fail "random input: exit $rc"
 
-# Bad keys: one line on stderr, EX_CONFIG (78), nothing on stdout.
+# Bad keys: one line on stderr, EX_TEMPFAIL (75: a configuration problem
+# never bounces mail), nothing on stdout.
 bad_key() {  # description expected-text keyfile
   local rc=0
   "$bin" --stdout --key "$3" -d example.com -s sel < "$work/lf.eml" > "$work/out" 2>"$work/err" || rc=$?
-  [ $rc -eq 78 ] || fail "$1: exit $rc, want 78"
+  [ $rc -eq 75 ] || fail "$1: exit $rc, want 75"
   [ "$(wc -l < "$work/err")" -eq 1 ] || fail "$1: stderr is not one line: $(cat "$work/err")"
   grep -q "$2" "$work/err" || fail "$1: stderr lacks '$2': $(cat "$work/err")"
   [ ! -s "$work/out" ] || fail "$1: wrote output"

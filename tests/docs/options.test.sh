@@ -134,4 +134,13 @@ for e in errors:
     print(e)
 sys.exit(1 if errors else 0)
 EOF
+# 3. The log line's empty value: what the filter writes is what the page says.
+printf 'From: a@example.com\n\nbody\n' | "$DKIM_BUILD/dkim-filter" --stdout --log stderr --on-error pass >/dev/null 2>"$work/log" ||
+  fail "dkim-filter --stdout exited $?"
+grep -q ' queue_id=- \| queue_id=-$\|: queue_id=- ' "$work/log" || fail "no queue_id=- in the log line: $(cat "$work/log")"
+LC_ALL=C MANWIDTH=200 man -l "$DKIM_SRC/man/dkim-filter.8" 2>/dev/null | grep -E -q 'An +empty +value +is +written +as +-\.' ||
+  fail "man/dkim-filter.8 does not say that an empty log value is written as -"
+! LC_ALL=C MANWIDTH=200 man -l "$DKIM_SRC/man/dkim-filter.8" 2>/dev/null | grep -q '""' ||
+  fail "man/dkim-filter.8 still shows \"\" as a log value"
+
 echo "PASS [docs.options]: --help and man pages agree; both pages render without warnings"

@@ -67,14 +67,15 @@ WRAPPER
 }
 
 # expect_argv WORD ARG...: the filter run whose arguments contain WORD (a
-# queue id) got exactly ARG... (DB stands for $E2E_DB, "" for an empty one).
+# queue id) got exactly ARG... (DB stands for $E2E_DB, "" for an empty one,
+# SIZE for the number after a --size).
 expect_argv() {
   local word=$1 f want got
   shift
   want=$(printf '%s\n' "$@" | sed -e "s#^DB\$#$E2E_DB#" -e 's/^$/<empty>/')
   for f in "$E2E_ARGV"/run.*; do
     [ -f "$f" ] || continue
-    got=$(tr '\0' '\n' <"$f" | sed 's/^$/<empty>/')
+    got=$(tr '\0' '\n' <"$f" | sed 's/^$/<empty>/' | awk 'p == "--size" && /^[0-9]+$/ { $0 = "SIZE" } { p = $0; print }')
     grep -q -x -F -- "$word" <<<"$got" || continue
     [ "$got" = "$want" ] && return 0
     die "filter argv for $word: expected [$(tr '\n' ' ' <<<"$want")], got [$(tr '\n' ' ' <<<"$got")]"

@@ -44,7 +44,7 @@ find_all_delivered signed | xargs grep -q -x 'Delivered-To: second@dest.example'
   die "second recipient lost"
 # The example's argv= line, as pipe(8) expanded it: every value one argument.
 qid=$(queue_id_of signed)
-expect_argv "$qid" --db DB -q "$qid" -f alice@customer-a.example -u alice@customer-a.example \
+expect_argv "$qid" --db DB -q "$qid" --size SIZE -f alice@customer-a.example -u alice@customer-a.example \
   -a 127.0.0.1 -- rcpt@dest.example second@dest.example
 note "signed message verified: $msg"
 
@@ -55,7 +55,7 @@ message_intact "$E2E_TMP/sent-nullsender.eml" "$msg"
 verify_signed "$msg" 2
 grep -q '^Return-Path: <>' "$msg" || die "null sender was not kept: $(grep '^Return-Path' "$msg")"
 qid=$(queue_id_of nullsender)
-expect_argv "$qid" --db DB -q "$qid" -f "" -u alice@customer-a.example -a 127.0.0.1 -- rcpt@dest.example
+expect_argv "$qid" --db DB -q "$qid" --size SIZE -f "" -u alice@customer-a.example -a 127.0.0.1 -- rcpt@dest.example
 
 # 3. The submissions (implicit TLS) service of the example filters too.
 submit alice@customer-a.example alice@customer-a.example alice@customer-a.example wrapper smtps
@@ -76,6 +76,18 @@ message_intact "$E2E_TMP/sent-foreign.eml" "$msg"
 verify_unsigned "$msg"
 note "re-authenticating and foreign-domain mail arrived unsigned"
 
+# 5b. Lines of 3,000 and 20,000 octets, which Postfix stores as several
+#     records: --size ${size} still matches what the filter reads (a
+#     mismatch would defer the message), and the message arrives signed,
+#     intact.
+SUBMIT_EXTRA="$(head -c 3000 /dev/zero | tr '\0' a)
+$(head -c 20000 /dev/zero | tr '\0' b)
+short line" submit alice@customer-a.example alice@customer-a.example alice@customer-a.example longlines
+msg=$(wait_delivered longlines)
+message_intact "$E2E_TMP/sent-longlines.eml" "$msg"
+verify_signed "$msg" 2
+note "long lines: --size matched, signed and intact"
+
 # 6. Database unreadable: deferred in the queue, not lost, not bounced;
 #    after the fix and a queue flush it arrives signed.
 chmod 0600 "$E2E_DB"
@@ -93,14 +105,14 @@ verify_signed "$msg" 2
 note "delivered signed after postqueue -f"
 
 # Every message went through the filter exactly once (re-injected mail is
-# not filtered again: 6 re-injections by the filter user via pickup, one
+# not filtered again: 7 re-injections by the filter user via pickup, one
 # per message), nothing bounced, and nothing is left in the queue.
 reinjected=$(grep -c "postfix/pickup.*uid=$(id -u "$E2E_FILTER_USER") " "$PF_LOG" || true)
-[ "$reinjected" -eq 6 ] || die "expected 6 re-injections by the filter, got $reinjected"
+[ "$reinjected" -eq 7 ] || die "expected 7 re-injections by the filter, got $reinjected"
 sent=$(grep -c 'relay=dkimfilter.*status=sent' "$PF_LOG" || true)
-[ "$sent" -eq 7 ] || die "expected 7 recipients passed by the filter, got $sent"
+[ "$sent" -eq 8 ] || die "expected 8 recipients passed by the filter, got $sent"
 delivered=$(grep -c 'relay=virtual.*status=sent' "$PF_LOG" || true)
-[ "$delivered" -eq 7 ] || die "expected 7 local deliveries, got $delivered"
+[ "$delivered" -eq 8 ] || die "expected 8 local deliveries, got $delivered"
 ! grep -q 'status=bounced' "$PF_LOG" || die "a message bounced: $(grep 'status=bounced' "$PF_LOG")"
 wait_until 20 "an empty queue" pf_queue_empty
 echo "PASS [postfix]: dual-signed to 2 recipients, null sender, submissions, reauth/foreign unsigned, deferred then signed"

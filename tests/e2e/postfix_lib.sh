@@ -207,7 +207,8 @@ dovecot_stop() {
 # submit USER ENVELOPE_SENDER FROM TAG [smtps]: one message with SMTP AUTH
 # (STARTTLS on submission, or implicit TLS on submissions) to
 # rcpt@dest.example, or to the comma-separated envelope recipients in
-# SUBMIT_TO; what was sent is kept in sent-TAG.eml.
+# SUBMIT_TO; what was sent is kept in sent-TAG.eml. SUBMIT_EXTRA, if set, is
+# appended to the body.
 submit() {
   local user=$1 sender=$2 from=$3 tag=$4 mode=${5:-submission} file
   file=$E2E_TMP/sent-$tag.eml
@@ -226,6 +227,7 @@ Trailing spaces and a tab	stay as they are.
 .leading dot, and an empty line follows
 
 EOF
+  [ -z "${SUBMIT_EXTRA:-}" ] || printf '%s\n' "$SUBMIT_EXTRA" >>"$file"
   # swaks ends DATA with CRLF "." on its own: hand it the message without
   # its last newline so what arrives is exactly $file.
   head -c -1 "$file" >"$file.swaks"

@@ -79,6 +79,7 @@ TEST(Options, BadCommandLinesAreUsageErrors) {
   EXPECT_EQ(kind_of({"-f", "a@example.com\r\nBcc: x", "--", "b@example.net"}), ErrorKind::usage);
   EXPECT_EQ(kind_of({"-f", "a@example.com", "--", "b@example.net\n"}), ErrorKind::usage);
   EXPECT_EQ(kind_of({"--stdout", "--expire", "-5"}), ErrorKind::usage);
+  EXPECT_EQ(kind_of({"--stdout", "--canon", "loose/loose"}), ErrorKind::usage);
 }
 
 TEST(Options, ConfigFileSetsDefaultsTheCommandLineOverrides) {
@@ -99,8 +100,51 @@ TEST(Options, ConfigFileSetsDefaultsTheCommandLineOverrides) {
     std::ofstream f(path);
     f << "sasl-user = someone\n";  // per-message options do not belong there
   }
-  EXPECT_EQ(kind_of({"--config", path, "--stdout"}), ErrorKind::config);
-  EXPECT_EQ(kind_of({"--config", path + ".missing", "--stdout"}), ErrorKind::config);
+  // A config problem is not a usage error: it is kept for the message's run.
+  EXPECT_EQ(kind_of({"--config", path, "--stdout"}), ErrorKind::internal);
+  EXPECT_NE(parse({"--config", path, "--stdout"})->config_problem.find(path), std::string::npos);
+  EXPECT_NE(parse({"--config", path + ".missing", "--stdout"})->config_problem.find(".missing"),
+            std::string::npos);
+}
+
+// The file is read after the command line: a broken file is ignored whole,
+// and the command line's --on-error still holds.
+TEST(Options, BrokenConfigFileKeepsTheCommandLine) {
+  std::string path = ::testing::TempDir() + "/dkim-filter-options-broken.conf";
+  for (const char* text : {"db = /x.db\nsendmial = /tmp/x\n", "db = /x.db\non-error = sometimes\n",
+                           "db = /x.db\nexpire = 99999999999999\n", "db = /x.db\nexpire = banana\n",
+                           "db = /x.db\ncanon = loose/loose\n"}) {
+    {
+      std::ofstream f(path);
+      f << text;
+    }
+    auto o = parse({"--config", path, "--on-error", "pass", "--stdout"});
+    ASSERT_TRUE(o);
+    EXPECT_NE(o->config_problem.find(path), std::string::npos) << text;
+    EXPECT_EQ(o->on_error, OnError::pass) << text;
+    EXPECT_EQ(o->db_path, "") << text;  // nothing of the broken file is used
+    EXPECT_EQ(o->expire_seconds, 0) << text;
+  }
+}
+
+// RFC 6376 §3.5: t= and x= are at most 12 digits, and x= comes after t=.
+TEST(Options, TimestampAndExpiryFitTwelveDigits) {
+  EXPECT_EQ(kind_of({"--stdout", "--timestamp", "1000000000000"}), ErrorKind::usage);
+  EXPECT_EQ(kind_of({"--stdout", "--timestamp", "-1"}), ErrorKind::usage);
+  EXPECT_EQ(kind_of({"--stdout", "--timestamp", "999999999999"}), ErrorKind::internal);
+  EXPECT_EQ(kind_of({"--stdout", "--expire", "9223372036854775807"}), ErrorKind::usage);
+  EXPECT_EQ(kind_of({"--stdout", "--timestamp", "999999999000", "--expire", "1000"}), ErrorKind::usage);
+  EXPECT_EQ(kind_of({"--stdout", "--timestamp", "999999999000", "--expire", "999"}), ErrorKind::internal);
+  EXPECT_EQ(kind_of({"--stdout", "--expire", "3600"}), ErrorKind::internal);
+}
+
+TEST(Options, Size) {
+  auto o = parse({"--stdout", "--size", "1234"});
+  ASSERT_TRUE(o);
+  ASSERT_TRUE(o->size);
+  EXPECT_EQ(*o->size, 1234);
+  EXPECT_EQ(kind_of({"--stdout", "--size", "-1"}), ErrorKind::usage);
+  EXPECT_EQ(kind_of({"--stdout", "--size", "ten"}), ErrorKind::usage);
 }
 
 }  // namespace
