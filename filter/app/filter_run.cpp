@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "filter/app/filter_run.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -8,6 +10,7 @@
 #include "filter/app/log_line.h"
 #include "filter/app/output.h"
 #include "filter/app/plan.h"
+#include "filter/app/smtp_output.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/error.h"
 #include "filter/mail/fd_io.h"
@@ -45,6 +48,7 @@ class Run {
       : o_(o),
         input_(0),
         sendmail_(o.sendmail, o.sender, o.recipients),
+        smtp_(o.smtp, o.sender, o.recipients),
         started_(std::chrono::steady_clock::now()) {
     log_.set("queue_id", o.queue_id);
     log_.set("sender", o.sender);
@@ -266,13 +270,19 @@ class Run {
   }
 
   // Postfix mode: the whole message is in the spool; sendmail gets it as a
-  // file.
+  // file, or the SMTP client reads it from there (--smtp).
   int deliver_spool(mail::Spool& spool) {
     int message = spool.file();
     output_started_ = std::chrono::steady_clock::now();
     std::string error;
-    int status = sendmail_.send(message, error);
+    int status = o_.smtp.empty() ? sendmail_.send(message, error) : smtp_.send(message, error);
     if (!error.empty()) log_.set("error", error);
+    // pipe(8) puts what we print into the bounce or the deferral reason, as
+    // it would sendmail's own complaint: the listener's reply.
+    if (status != exit_code::ok && !o_.smtp.empty()) {
+      std::string line = "dkim-filter: " + error + "\n";
+      (void)!::write(2, line.data(), line.size());
+    }
     return finish(status);
   }
 
@@ -320,6 +330,7 @@ class Run {
   mail::LongLineWatch watch_;
   StdoutSink stdout_;
   Sendmail sendmail_;
+  SmtpSink smtp_;
   LogLine log_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point output_started_{};
@@ -336,6 +347,18 @@ void validate_options(const Options& o) {
     if (!o.have_sender)
       throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
     if (o.recipients.empty()) throw Error(ErrorKind::usage, "options: no recipients after --");
+  }
+  if (!o.smtp.empty()) {
+    if (o.to_stdout) throw Error(ErrorKind::usage, "options: --smtp and --stdout exclude each other");
+    if (std::string problem = smtp_target_problem(o.smtp); !problem.empty())
+      throw Error(ErrorKind::usage, "options: " + problem);
+    // RFC 5321 §4.1.2: angle brackets and spaces end a path; Postfix's
+    // flags=q quotes a localpart that needs it.
+    for (const auto& r : o.recipients)
+      if (r.find_first_of("<>") != std::string::npos)
+        throw Error(ErrorKind::usage, "options: angle bracket in a recipient");
+    if (o.sender.find_first_of("<>") != std::string::npos)
+      throw Error(ErrorKind::usage, "options: angle bracket in the sender");
   }
   if (has_line_break(o.sender)) throw Error(ErrorKind::usage, "options: line break in the sender");
   for (const auto& r : o.recipients)

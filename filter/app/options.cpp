@@ -53,6 +53,8 @@ po::options_description command_line_options() {
       "client-address,a", po::value<std::string>(), "client IP address (Postfix ${client_address})")(
       "queue-id,q", po::value<std::string>(), "queue id, for the log line (Postfix ${queue_id})")(
       "stdout", "write the message to stdout (Exim transport_filter) instead of re-injecting it")(
+      "smtp", po::value<std::string>(),
+      "re-inject over ESMTP to this re-injection smtpd (IP:PORT, e.g. 127.0.0.1:10026) instead of sendmail")(
       "key", po::value<std::string>(), "sign with this PEM private key; no database, no rules")(
       "domain,d", po::value<std::string>(), "with --key: the signing domain (d=)")(
       "selector,s", po::value<std::string>(), "with --key: the selector (s=)")(
@@ -194,6 +196,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
   if (o.config_problem.empty()) apply_values(file, o, ErrorKind::config, "config");
   apply_values(cli, o, ErrorKind::usage, "options");
   o.to_stdout = cli.count("stdout") > 0;
+  o.smtp = get(cli, "smtp", "");
   o.have_sender = cli.count("sender") > 0;
   o.sender = get(cli, "sender", "");
   o.sasl_user = get(cli, "sasl-user", "");
