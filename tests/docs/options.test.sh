@@ -37,11 +37,12 @@ trap 'rm -rf "$work"' EXIT
 "$DKIM_BUILD/dkim-filter" --help >"$work/filter.help" || fail "dkim-filter --help exited $?"
 "$DKIM_BUILD/dkim-filter-admin" --help >"$work/admin.help" || fail "dkim-filter-admin --help exited $?"
 # The command list of the overview: "  key generate DOMAIN ..." -> "key
-# generate"; a first word on several lines is a group (key, user) whose
-# second word is the subcommand, otherwise the command is one word (init).
+# generate". The command column ends at the first run of two spaces; the
+# command is its leading lower-case words (arguments are upper-case or
+# options), so "postfix sender-logins" is two words and "init" one.
 sed -n '/^Commands:/,/^$/p' "$work/admin.help" | grep -E '^  [a-z]' |
-  awk '{ first[NR] = $1; second[NR] = $2; n[$1]++ }
-       END { for (i = 1; i <= NR; i++) print (n[first[i]] > 1 ? first[i] " " second[i] : first[i]) }' \
+  sed -E 's/^  //; s/  .*//' |
+  awk '{ cmd = ""; for (i = 1; i <= NF && $i ~ /^[a-z][a-z-]*$/; i++) cmd = cmd (cmd == "" ? "" : " ") $i; print cmd }' \
     >"$work/commands"
 [ -s "$work/commands" ] || fail "no command list in dkim-filter-admin --help"
 while read -r cmd; do
