@@ -13,6 +13,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "build_info.h"
+#include "db/version.h"
+#include "filter/crypto/version.h"
 #include "filter/dkim/canonicalize.h"
 #include "filter/dkim/error.h"
 
@@ -22,7 +25,6 @@ namespace dkim::app {
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/dkim-filter/dkim-filter.conf";
-constexpr const char* kVersion = "dkim-filter 0.1.0";
 
 // Options that may also come from the config file.
 po::options_description shared_options() {
@@ -183,7 +185,12 @@ std::optional<Options> parse_options(int argc, char** argv) {
     return std::nullopt;
   }
   if (cli.count("version")) {
-    std::cout << kVersion << "\n";
+    // Both libraries are linked in statically: these are the versions that
+    // run, whatever the system's libssl3 / libsqlite3-0 (doctor compares).
+    std::cout << "dkim-filter " << build::kVersion << "\n"
+              << "OpenSSL: " << crypto::openssl_version() << "\n"
+              << "SQLite: " << db::sqlite_version() << "\n";
+    if (*build::kBuiltUsing) std::cout << "Built-Using: " << build::kBuiltUsing << "\n";
     return std::nullopt;
   }
   Options o;
