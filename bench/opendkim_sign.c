@@ -7,22 +7,32 @@
 //
 // Reads the whole message from stdin into memory (as libopendkim users such
 // as opendkim-testmsg do), signs it rsa-sha256 (ed25519-sha256 for an Ed25519
-// key) over the seed's header list with From over-signed, and writes the
+// key) over dkim-filter's default header list with From over-signed, and writes the
 // DKIM-Signature field followed by the unchanged input, in the input's
 // line-ending style. DKIM_LIBFLAGS_FIXCRLF lets libopendkim hash LF input as
 // CRLF.
-#include <opendkim/dkim.h>
-
 #include <errno.h>
+#include <opendkim/dkim.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char *kSignHeaders[] = {
-    "from", "date", "subject", "reply-to", "sender", "to", "cc", "bcc", "message-id",
-    "in-reply-to", "references", "content-type", "mime-version", "content-transfer-encoding",
-    NULL};
+static const char *kSignHeaders[] = {"from",
+                                     "date",
+                                     "subject",
+                                     "reply-to",
+                                     "sender",
+                                     "to",
+                                     "cc",
+                                     "bcc",
+                                     "message-id",
+                                     "in-reply-to",
+                                     "references",
+                                     "content-type",
+                                     "mime-version",
+                                     "content-transfer-encoding",
+                                     NULL};
 static const char *kOversign[] = {"from", NULL};
 
 static int slurp(int fd, unsigned char **data, size_t *len) {
@@ -84,11 +94,16 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--stdout") == 0) continue;
     if (i + 1 >= argc) die("usage", "opendkim_sign --stdout --key FILE -d DOMAIN -s SELECTOR");
-    if (strcmp(argv[i], "--key") == 0) key_path = argv[++i];
-    else if (strcmp(argv[i], "-d") == 0) domain = argv[++i];
-    else if (strcmp(argv[i], "-s") == 0) selector = argv[++i];
-    else if (strcmp(argv[i], "--canon") == 0) snprintf(canon, sizeof canon, "%s", argv[++i]);
-    else die("unknown option", argv[i]);
+    if (strcmp(argv[i], "--key") == 0)
+      key_path = argv[++i];
+    else if (strcmp(argv[i], "-d") == 0)
+      domain = argv[++i];
+    else if (strcmp(argv[i], "-s") == 0)
+      selector = argv[++i];
+    else if (strcmp(argv[i], "--canon") == 0)
+      snprintf(canon, sizeof canon, "%s", argv[++i]);
+    else
+      die("unknown option", argv[i]);
   }
   if (!key_path || !domain || !selector) die("usage", "--key, -d and -s are required");
   char *slash = strchr(canon, '/');
@@ -111,18 +126,16 @@ int main(int argc, char **argv) {
   unsigned int flags = DKIM_LIBFLAGS_FIXCRLF;
   // list options take the array pointer and its size (sizeof(char **))
   if (dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags) != DKIM_STAT_OK ||
-      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, (void *)kSignHeaders,
-                   sizeof(const char **)) != DKIM_STAT_OK ||
-      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, (void *)kOversign,
-                   sizeof(const char **)) != DKIM_STAT_OK)
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, (void *)kSignHeaders, sizeof(const char **)) !=
+          DKIM_STAT_OK ||
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, (void *)kOversign, sizeof(const char **)) !=
+          DKIM_STAT_OK)
     die("dkim_options failed", NULL);
-  dkim_alg_t alg = strstr((char *)keyz, "BEGIN PRIVATE KEY") && key_len < 200
-                       ? DKIM_SIGN_ED25519SHA256
-                       : DKIM_SIGN_RSASHA256;
+  dkim_alg_t alg = strstr((char *)keyz, "BEGIN PRIVATE KEY") && key_len < 200 ? DKIM_SIGN_ED25519SHA256
+                                                                              : DKIM_SIGN_RSASHA256;
   DKIM_STAT st = DKIM_STAT_OK;
-  DKIM *dkim = dkim_sign(lib, (const unsigned char *)"bench", NULL, keyz,
-                         (const unsigned char *)selector, (const unsigned char *)domain, hcanon,
-                         bcanon, alg, -1, &st);
+  DKIM *dkim = dkim_sign(lib, (const unsigned char *)"bench", NULL, keyz, (const unsigned char *)selector,
+                         (const unsigned char *)domain, hcanon, bcanon, alg, -1, &st);
   if (!dkim) die("dkim_sign", dkim_getresultstr(st));
   if ((st = dkim_chunk(dkim, msg, msg_len)) != DKIM_STAT_OK ||
       (st = dkim_chunk(dkim, NULL, 0)) != DKIM_STAT_OK || (st = dkim_eom(dkim, NULL)) != DKIM_STAT_OK)
@@ -133,8 +146,7 @@ int main(int argc, char **argv) {
   if (st != DKIM_STAT_OK) die("dkim_getsighdr_d", dkim_getresultstr(st));
   const unsigned char *nl = memchr(msg, '\n', msg_len);
   write_field(hdr, hdr_len, nl && nl > msg && nl[-1] == '\r' ? "\r\n" : "\n");
-  if (fwrite(msg, 1, msg_len, stdout) != msg_len || fflush(stdout) != 0)
-    die("write failed", strerror(errno));
+  if (fwrite(msg, 1, msg_len, stdout) != msg_len || fflush(stdout) != 0) die("write failed", strerror(errno));
   dkim_free(dkim);
   dkim_close(lib);
   free(msg);

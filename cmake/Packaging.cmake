@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Installation (`make install`, PREFIX and DESTDIR) and the Debian package
-# (`make deb`, CPack's DEB generator) - issue 7. Included at the end of the
+# (`make deb`, CPack's DEB generator). Included at the end of the
 # top-level CMakeLists.txt, after the install(TARGETS) rules of the binaries.
 include(GNUInstallDirs)
 

@@ -12,7 +12,7 @@
 #include "db/keystore.h"
 #include "db/schema.h"
 #include "db/sqlite.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {

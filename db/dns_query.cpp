@@ -15,7 +15,7 @@
 #include <cstring>
 #include <random>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {

@@ -2,12 +2,12 @@
 #include "db/dns_record.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <optional>
 
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
-#include "filter/dkim/error.h"
+#include "filter/dkim/tag_list.h"
 
 namespace dkim::db {
 namespace {
@@ -18,40 +18,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_wsp(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_wsp(s.back())) s.remove_suffix(1);
   return s;
-}
-
-bool valid_tag_name(std::string_view name) {
-  if (name.empty() || !std::isalpha(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  return true;
-}
-
-// RFC 6376 §3.2 tag-list. nullopt (with `why`) when it is not one.
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_tag_list(std::string_view text,
-                                                                               std::string& why) {
-  std::vector<std::pair<std::string, std::string>> tags;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t semi = text.find(';', start);
-    if (semi == std::string_view::npos) semi = text.size();
-    std::string_view spec = trim(text.substr(start, semi - start));
-    start = semi + 1;
-    if (spec.empty()) continue;  // "a trailing semicolon" and empty specs are allowed
-    size_t eq = spec.find('=');
-    std::string_view name = eq == std::string_view::npos ? spec : trim(spec.substr(0, eq));
-    if (eq == std::string_view::npos || !valid_tag_name(name)) {
-      why = "'" + std::string(spec.substr(0, 20)) + "' is not a tag=value pair";
-      return std::nullopt;
-    }
-    for (const auto& t : tags)
-      if (t.first == name) {
-        why = "tag " + std::string(name) + "= appears twice";  // §3.2 "MUST be treated as invalid"
-        return std::nullopt;
-      }
-    tags.emplace_back(std::string(name), std::string(trim(spec.substr(eq + 1))));
-  }
-  return tags;
 }
 
 // RFC 6376 §3.6.1 s=: "a colon-separated list of service types to which
@@ -79,7 +45,7 @@ struct OneCheck {
 
 OneCheck check_one(const std::string& record, const crypto::PublicKey& expected) {
   std::string why;
-  auto tags = parse_tag_list(record, why);
+  auto tags = parse_tag_list(record, &why);
   if (!tags) return {{RecordStatus::malformed, "record is not a tag list: " + why}};
   std::map<std::string, std::string> t(tags->begin(), tags->end());
   // §3.6.1: v= "MUST be the first tag in the record" when present.

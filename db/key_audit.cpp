@@ -5,7 +5,7 @@
 #include <set>
 
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/dkim/selector.h"
 #include "filter/policy/decide.h"
 

@@ -14,7 +14,7 @@
 #include "db/keystore_impl.h"
 #include "db/names.h"
 #include "db/schema.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {
@@ -345,14 +345,13 @@ bool KeyStore::has_key(std::string_view domain, std::string_view selector) {
 }
 
 std::optional<policy::UserRecord> KeyStore::user_by_login(std::string_view login) {
+  // The same normalisation as `user add`, without its refusals: a name no
+  // user can have is an unknown user, an ordinary answer (no exception on
+  // the per-message path).
+  std::optional<std::string> name = policy::login_lookup_name(login);
+  if (!name) return std::nullopt;
   auto& st = impl_->stmt(impl_->user_by_login, kUserByLoginSql);
-  std::string name;
-  try {
-    name = parse_user_name(login).name;  // same normalisation as `user add`
-  } catch (const Error&) {
-    return std::nullopt;  // not a name any user can have
-  }
-  st.bind(1, name);
+  st.bind(1, *name);
   std::optional<policy::UserRecord> user;
   if (st.step()) user = read_user(st);
   st.reset();
@@ -361,10 +360,7 @@ std::optional<policy::UserRecord> KeyStore::user_by_login(std::string_view login
 
 std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address) {
   std::optional<IpRange> ip;
-  try {
-    if (address.find('/') == std::string_view::npos) ip = parse_ip_range(address);
-  } catch (const Error&) {
-  }
+  if (address.find('/') == std::string_view::npos) ip = mail::parse_ip_range(address);
   if (!ip) return std::nullopt;
   auto& st = impl_->stmt(impl_->user_by_ip, kUserByIpSql);
   for (int prefix = 0; prefix <= 128; ++prefix) {
@@ -377,6 +373,17 @@ std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address)
   if (st.step()) user = read_user(st);
   st.reset();
   return user;
+}
+
+void KeyStore::read_transaction(const std::function<void()>& body) {
+  exec(impl_->db.get(), "BEGIN DEFERRED");
+  try {
+    body();
+    exec(impl_->db.get(), "COMMIT");
+  } catch (...) {
+    sqlite3_exec(impl_->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 std::vector<std::string> KeyStore::lookup_query_plans() {

@@ -67,6 +67,12 @@ class KeyStore : public policy::Directory {
   /// that order: proof that each is an indexed search, not a scan.
   std::vector<std::string> lookup_query_plans();
 
+  /// Runs `body` in one read transaction (BEGIN DEFERRED ... COMMIT): every
+  /// lookup in it sees the same committed state, so a key found by
+  /// has_key() is still there for find_key(). A writer's commit waits (busy
+  /// timeout) until it ends, so keep it short.
+  void read_transaction(const std::function<void()>& body);
+
   // ---- administration (writer only) ------------------------------------
   /// Runs `body` in one IMMEDIATE transaction: all of it or none of it.
   void transaction(const std::function<void()>& body);
@@ -80,7 +86,9 @@ class KeyStore : public policy::Directory {
   /// Inserts, or replaces when `replace`; refuses a duplicate otherwise.
   void put_user(const policy::UserRecord& user, int ip_prefix, bool replace);
   bool delete_user(std::string_view name);
-  std::vector<policy::UserRecord> list_users();
+  /// All users, or those whose own domain is `domain` (its mailbox
+  /// wildcard, logins, bare logins, domain login and IP users added for it).
+  std::vector<policy::UserRecord> list_users(std::string_view domain = {});
 
  private:
   struct Impl;

@@ -5,7 +5,7 @@
 
 #include "db/keystore.h"
 #include "db/keystore_impl.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {
@@ -147,8 +147,10 @@ bool KeyStore::delete_user(std::string_view name) {
   return sqlite3_changes(impl_->db.get()) > 0;
 }
 
-std::vector<policy::UserRecord> KeyStore::list_users() {
-  Statement st(impl_->db.get(), "SELECT " + std::string(kUserColumns) + " FROM users ORDER BY kind, name");
+std::vector<policy::UserRecord> KeyStore::list_users(std::string_view domain) {
+  Statement st(impl_->db.get(), "SELECT " + std::string(kUserColumns) +
+                                    " FROM users WHERE ?1 = '' OR domain = ?1 ORDER BY kind, name");
+  st.bind(1, domain);
   std::vector<policy::UserRecord> users;
   while (st.step()) users.push_back(read_user(st));
   return users;

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // RAII over the SQLite C API. db/ is the only folder that includes sqlite3.h
-// (STYLE.md: backends isolated); nothing outside db/ sees these types.
+// (the backend stays in one place); nothing outside db/ sees these types.
 #pragma once
 #include <sqlite3.h>
 

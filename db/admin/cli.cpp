@@ -12,8 +12,9 @@
 #include <iostream>
 
 #include "db/admin/process.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
+#include "filter/dkim/canonicalize.h"
 #include "filter/mail/fd_io.h"
 
 namespace dkim::admin {
@@ -196,13 +197,10 @@ db::KeyStore open_store(const Context& ctx) {
 }
 
 std::string normalize_canon(const std::string& canon) {
-  auto slash = canon.find('/');
-  std::string header = canon.substr(0, slash);
-  std::string body = slash == std::string::npos ? "simple" : canon.substr(slash + 1);
-  auto ok = [](const std::string& c) { return c == "simple" || c == "relaxed"; };
-  if (!ok(header) || !ok(body))
+  auto parsed = parse_canonicalization(canon);
+  if (!parsed)
     throw Error(ErrorKind::usage, "--canon must be HEADER/BODY, each simple or relaxed, not '" + canon + "'");
-  return header + "/" + body;
+  return canonicalization_name(*parsed);
 }
 
 }  // namespace dkim::admin

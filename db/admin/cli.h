@@ -58,8 +58,14 @@ void check_access(const Context& ctx, bool write);
 /// (the filter would refuse it).
 db::KeyStore open_store(const Context& ctx);
 
-/// "relaxed" -> "relaxed/simple" (RFC 6376 §3.5 c=); Error(usage) if invalid.
+/// "relaxed" -> "relaxed/simple": dkim::parse_canonicalization() (RFC 6376
+/// §3.5 c=), the filter's own reading of a stored c=; Error(usage) if invalid.
 std::string normalize_canon(const std::string& canon);
+
+/// The users whose mail the key (domain, selector) signs, as
+/// policy::may_sign_with() decides, by name (escaped for one line).
+std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
+                                   const std::string& selector);
 
 int cmd_init(Context& ctx, const std::vector<std::string>& args);
 int cmd_key(Context& ctx, const std::vector<std::string>& args);

@@ -17,8 +17,8 @@
 #include "db/dns_record.h"
 #include "db/names.h"
 #include "db/version.h"
+#include "filter/base/error.h"
 #include "filter/crypto/version.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::admin {
 namespace {

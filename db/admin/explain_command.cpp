@@ -8,7 +8,9 @@
 #include "db/admin/cli.h"
 #include "db/admin/process.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
+#include "filter/mail/ascii.h"
+#include "filter/mail/ip_address.h"
 #include "filter/policy/decide.h"
 
 namespace dkim::admin {
@@ -69,18 +71,17 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   std::string user = vm["user"].as<std::string>();
   if (!filter_can_open(ctx, vm["filter-user"].as<std::string>(), user)) return exit_code::tempfail;
   policy::Request request;
-  std::optional<db::IpRange> ip;
-  try {
-    if (user.find('/') == std::string::npos) ip = db::parse_ip_range(user);
-  } catch (const Error&) {
-  }
-  (ip ? request.client_ip : request.sasl_user) = user;
+  // An address is the client of a message without SASL (-a), as the
+  // filter's own rule 1 sees it; anything else is a SASL login (-u).
+  (mail::canonical_ip(user) ? request.client_ip : request.sasl_user) = user;
   request.from_values = {vm["from"].as<std::string>()};
   // The filter's view: read-only, the same permission and schema checks.
   auto store = db::KeyStore::open_reader(ctx.db_path);
   policy::Decision d = policy::decide(request, store);
-  std::cout << "user: " << (d.user.empty() ? user : d.user) << "\n"
-            << "from domain: " << (d.from_domain.empty() ? "-" : d.from_domain) << "\n"
+  std::cout << "user: " << (d.user.empty() ? user : d.user) << "\n";
+  if (policy::is_mailbox_wildcard(d.user) && !policy::is_mailbox_wildcard(mail::ascii_lower(user)))
+    std::cout << "matched by: mailbox wildcard " << d.user << " (" << user << " has no row of its own)\n";
+  std::cout << "from domain: " << (d.from_domain.empty() ? "-" : d.from_domain) << "\n"
             << "decision: " << (d.sign ? "sign" : "not signed") << " (" << d.reason << ")\n";
   for (const auto& bad : d.bad_selectors)
     std::cout << "skipped selector: " << json_string(bad)

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
-// key generate / import / list / export / delete: the seed's "choose the
-// DKIM key length, enter the DKIM selector, generate and save new
-// private/public pair".
+// key generate / import / list / export / delete (dkim-filter-admin(8)):
+// key pairs stored per domain and selector, the record to publish printed.
 #include <algorithm>
 #include <cctype>
 #include <iostream>
@@ -11,8 +10,9 @@
 #include "db/admin/percent_decode.h"
 #include "db/dns_record.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/fd_io.h"
+#include "filter/policy/decide.h"
 
 namespace dkim::admin {
 namespace {
@@ -154,6 +154,18 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+}  // namespace
+
+std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
+                                   const std::string& selector) {
+  std::vector<std::string> users;
+  for (const auto& u : store.list_users())
+    if (policy::may_sign_with(u, domain, selector)) users.push_back(db::escape_text(u.name));
+  return users;
+}
+
+namespace {
+
 db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const std::string& selector) {
   auto key = store.find_key(domain, selector);
   if (!key)
@@ -188,24 +200,37 @@ int key_export(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int key_delete(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key delete", "DOMAIN SELECTOR", "Deletes a stored key.", {"DOMAIN", "SELECTOR"}, 2, ""};
+  CommandSpec spec{
+      "key delete",
+      "DOMAIN SELECTOR [--force]",
+      "Deletes a stored key. A key that users still sign with (a login's, a mailbox wildcard's, a "
+      "domain's or an --any-domain relay's selector) is refused, naming them, unless --force.",
+      {"DOMAIN", "SELECTOR"},
+      2,
+      ""};
   po::options_description opts("Options");
+  opts.add_options()("force", "delete it even when users sign with it (their mail then goes out unsigned)");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
   auto store = open_store(ctx);
+  std::vector<std::string> users;
   store.transaction([&] {
-    if (!store.delete_key(domain, selector))
+    users = key_users(store, domain, selector);
+    if (!store.has_key(domain, selector))
       throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
+    if (!users.empty() && !vm.count("force")) {
+      std::string names;
+      for (const auto& u : users) names += (names.empty() ? "" : ", ") + u;
+      throw Error(ErrorKind::data, "key delete: selector " + selector + " of domain " + domain +
+                                       " is in use by " + names +
+                                       " (their mail would go out unsigned); change their selectors first "
+                                       "(user set), or use --force");
+    }
+    store.delete_key(domain, selector);
   });
-  for (const auto& u : store.list_users()) {
-    bool names = std::find(u.selectors.begin(), u.selectors.end(), selector) != u.selectors.end();
-    bool covers = u.any_domain || u.domain == domain ||
-                  (domain.size() > u.domain.size() && domain.compare(domain.size() - u.domain.size() - 1,
-                                                                     std::string::npos, "." + u.domain) == 0);
-    if (names && covers) warn("user " + u.name + " still lists selector " + selector);
-  }
+  for (const auto& u : users) warn("user " + u + " still lists selector " + selector);
   return 0;
 }
 

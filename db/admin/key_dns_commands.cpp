@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// key dns / key check: the seed's "create a TXT DNS record", and the check
-// that what DNS serves is the key the filter signs with.
+// key dns / key check (dkim-filter-admin(8)): the TXT record to publish
+// (RFC 6376 §3.6.1), and the check that what DNS serves is the key the
+// filter signs with.
 #include <iostream>
 
 #include "db/admin/cli.h"
 #include "db/dns_query.h"
 #include "db/dns_record.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

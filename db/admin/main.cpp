@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// dkim-filter-admin: manages the key database (DESIGN.md "dkim-filter-admin").
+// dkim-filter-admin: manages the key database (dkim-filter-admin(8)).
 // main() only splits global options from the command and maps errors to
 // one stderr line and a sysexits status.
 #include <sys/prctl.h>
@@ -15,8 +15,8 @@
 #include "db/admin/cli.h"
 #include "db/keystore.h"
 #include "db/version.h"
+#include "filter/base/error.h"
 #include "filter/crypto/version.h"
-#include "filter/dkim/error.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <cctype>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 

@@ -29,7 +29,7 @@
 
 #include "db/admin/cli.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: MIT
-// user add / set / list / delete: the seed's "edit the outgoing user to
-// enter the DKIM selector", for the three kinds of outgoing user.
+// user add / set / list / delete (dkim-filter-admin(8)): the outgoing users
+// and the DKIM selectors their mail is signed with.
 #include <iostream>
 
 #include "db/admin/cli.h"
 #include "db/names.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
+#include "filter/mail/ip_address.h"
 #include "filter/policy/decide.h"
 
 namespace dkim::admin {
 namespace {
 
-// The seed's wording, shown when a selector is set on such a user.
+// Shown when a selector is set on such a user (dkim-filter(8) rule 2).
 constexpr const char* kReauthRefusal =
     "DKIM signing is unavailable if you are using a re-authenticating user";
 
@@ -35,37 +36,78 @@ void warn_missing_keys(db::KeyStore& store, const policy::UserRecord& user) {
   }
 }
 
+// "login", "bare login", "mailbox wildcard", "domain" or "ip".
+std::string kind_words(const policy::UserRecord& u) {
+  switch (u.kind) {
+    case policy::UserKind::ip:
+      return "ip";
+    case policy::UserKind::domain:
+      return "domain";
+    case policy::UserKind::login:
+      break;
+  }
+  if (policy::is_mailbox_wildcard(u.name)) return "mailbox wildcard";
+  return u.name.find('@') == std::string::npos ? "bare login" : "login";
+}
+
+std::string selector_text(const std::vector<std::string>& selectors) {
+  std::string sels;
+  for (const auto& s : selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
+  return sels.empty() ? "-" : sels;
+}
+
 std::string describe(const policy::UserRecord& u) {
-  std::string kind = u.kind == policy::UserKind::ip       ? "ip"
-                     : u.kind == policy::UserKind::domain ? "domain"
-                                                          : "login";
   // Escaped: one line per user whatever a row holds (rows written by other
   // tools than this one are not validated).
-  std::string sels;
-  for (const auto& s : u.selectors) sels += (sels.empty() ? "" : ",") + db::escape_text(s);
-  return db::escape_text(u.name) + " (" + kind + ", domain " +
-         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + (sels.empty() ? "-" : sels) +
+  return db::escape_text(u.name) + " (" + kind_words(u) + ", domain " +
+         (u.domain.empty() ? "-" : db::escape_text(u.domain)) + ", selectors " + selector_text(u.selectors) +
          (u.any_domain ? ", any domain" : "") + (u.reauthenticating ? ", re-authenticating" : "") + ")";
+}
+
+// An IP user's prefix length, from its stored name.
+int ip_prefix_of(const std::string& name) {
+  auto range = mail::parse_ip_range(name);
+  return range ? range->prefix : -1;
+}
+
+// The stored name USER refers to in set and delete: as `user add` names it,
+// or, for a name without '@' that is no domain, the bare login.
+db::UserName existing_user_name(const std::string& text) {
+  if (auto name = policy::parse_user_name(text)) return *name;
+  if (auto bare = policy::login_lookup_name(text)) {
+    db::UserName name;
+    name.name = *bare;
+    return name;
+  }
+  return db::parse_user_name(text);  // throws, naming the problem
 }
 
 int user_add(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"user add",
                    "USER [options]",
-                   "Adds an outgoing user: a SASL login (local@domain), a domain login (domain), or an IP "
-                   "address or CIDR range (192.0.2.0/24, 2001:db8::/32), recognised by syntax.",
+                   "Adds an outgoing user: a SASL login (local@domain), a mailbox wildcard (*@domain: every "
+                   "login of that domain without a row of its own), a bare login (a name without '@', with "
+                   "--domain), a domain login (domain), or an IP address or CIDR range (192.0.2.0/24, "
+                   "2001:db8::/32), recognised by syntax.",
                    {"USER"},
                    1,
                    ""};
   po::options_description opts("Options");
   opts.add_options()("selector", po::value<std::string>(),
                      "DKIM selector(s), comma-separated (one signature each)")(
-      "domain", po::value<std::string>(), "IP users: the domain (and subdomains) they sign for")(
+      "domain", po::value<std::string>(),
+      "bare logins and IP users: the domain (and subdomains) they sign for")(
       "any-domain", "may sign for any From domain that has a key for its selector (relays)")(
       "reauthenticating", "a re-authenticating user: never signed");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::UserName name = db::parse_user_name(pos[0]);
+  const std::string& text = pos[0];
+  // A name without '@' given a --domain is a bare login, unless it is IP
+  // syntax (wrong IP syntax is refused as such).
+  bool bare = vm.count("domain") && text.find('@') == std::string::npos && !db::parse_ip_range(text);
+  db::UserName name =
+      bare ? db::parse_bare_login(text, vm["domain"].as<std::string>()) : db::parse_user_name(text);
   policy::UserRecord user;
   user.name = name.name;
   user.kind = name.kind;
@@ -73,10 +115,10 @@ int user_add(Context& ctx, const std::vector<std::string>& args) {
   user.any_domain = vm.count("any-domain") > 0;
   user.reauthenticating = vm.count("reauthenticating") > 0;
   if (vm.count("selector")) user.selectors = db::parse_selector_list(vm["selector"].as<std::string>());
-  if (vm.count("domain")) {
+  if (vm.count("domain") && !bare) {
     if (name.kind != policy::UserKind::ip)
-      throw Error(ErrorKind::usage,
-                  "user add: --domain is for IP users; " + name.name + " signs for " + name.domain);
+      throw Error(ErrorKind::usage, "user add: --domain is for bare logins and IP users; " + name.name +
+                                        " signs for " + name.domain);
     user.domain = db::normalize_domain(vm["domain"].as<std::string>());
   }
   if (user.reauthenticating && !user.selectors.empty())
@@ -90,24 +132,59 @@ int user_add(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+// `user set --domain D`: every user whose own domain is D, in one
+// transaction; prints one line per user, changed or not.
+int user_set_domain(Context& ctx, const std::string& domain_text, const std::vector<std::string>& selectors) {
+  std::string domain = db::normalize_domain(domain_text);
+  auto store = open_store(ctx);
+  std::vector<std::string> lines;
+  std::vector<policy::UserRecord> changed;
+  store.transaction([&] {
+    for (policy::UserRecord user : store.list_users(domain)) {
+      std::string before = selector_text(user.selectors);
+      if (user.reauthenticating && !selectors.empty()) {
+        lines.push_back("skipped user " + describe(user) + ": " + kReauthRefusal);
+        continue;
+      }
+      if (user.selectors == selectors) {
+        lines.push_back("unchanged user " + describe(user));
+        continue;
+      }
+      user.selectors = selectors;
+      store.put_user(user, user.kind == policy::UserKind::ip ? ip_prefix_of(user.name) : -1, true);
+      lines.push_back("updated user " + describe(user) + " (selectors were " + before + ")");
+      changed.push_back(user);
+    }
+  });
+  if (lines.empty()) warn("no user has domain " + domain);
+  for (const auto& user : changed) warn_missing_keys(store, user);
+  for (const auto& line : lines) std::cout << line << "\n";
+  return 0;
+}
+
 int user_set(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"user set",
-                   "USER (--selector SEL[,SEL...] | --no-selector)",
-                   "Changes a user's DKIM selectors.",
+                   "(USER | --domain DOMAIN) (--selector SEL[,SEL...] | --no-selector)",
+                   "Changes a user's DKIM selectors, or, with --domain, those of every user whose own domain "
+                   "is DOMAIN (its mailbox wildcard included) in one transaction, printing each.",
                    {"USER"},
-                   1,
+                   0,
                    ""};
   po::options_description opts("Options");
   opts.add_options()("selector", po::value<std::string>(), "DKIM selector(s), comma-separated")(
-      "no-selector", "remove the selectors: the user's mail is no longer signed");
+      "no-selector", "remove the selectors: the user's mail is no longer signed")(
+      "domain", po::value<std::string>(), "every user whose own domain is DOMAIN");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   if (vm.count("selector") == vm.count("no-selector"))
     throw Error(ErrorKind::usage, "user set: give exactly one of --selector and --no-selector");
-  db::UserName name = db::parse_user_name(pos[0]);
+  if (pos.empty() == (vm.count("domain") == 0))
+    throw Error(ErrorKind::usage, "user set: give exactly one of USER and --domain DOMAIN");
   std::vector<std::string> selectors;
   if (vm.count("selector")) selectors = db::parse_selector_list(vm["selector"].as<std::string>());
+  if (vm.count("domain")) return user_set_domain(ctx, vm["domain"].as<std::string>(), selectors);
+  db::UserName name = existing_user_name(pos[0]);
   auto store = open_store(ctx);
   policy::UserRecord user;
   store.transaction([&] {
@@ -117,7 +194,7 @@ int user_set(Context& ctx, const std::vector<std::string>& args) {
     if (user.reauthenticating && !selectors.empty())
       throw Error(ErrorKind::data, std::string("user set: ") + kReauthRefusal);
     user.selectors = selectors;
-    store.put_user(user, name.prefix, true);
+    store.put_user(user, user.kind == policy::UserKind::ip ? ip_prefix_of(user.name) : -1, true);
   });
   warn_missing_keys(store, user);
   std::cout << "updated user " << describe(user) << "\n";
@@ -125,13 +202,21 @@ int user_set(Context& ctx, const std::vector<std::string>& args) {
 }
 
 int user_list(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"user list", "[--json]", "Lists outgoing users.", {}, 0, ""};
+  CommandSpec spec{"user list",
+                   "[--domain DOMAIN] [--json]",
+                   "Lists outgoing users; with --domain, those whose own domain is DOMAIN (its mailbox "
+                   "wildcard included).",
+                   {},
+                   0,
+                   ""};
   po::options_description opts("Options");
-  opts.add_options()("json", "JSON array output");
+  opts.add_options()("json", "JSON array output")("domain", po::value<std::string>(),
+                                                  "only users whose own domain is DOMAIN");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  auto users = open_store(ctx).list_users();
+  std::string domain = vm.count("domain") ? db::normalize_domain(vm["domain"].as<std::string>()) : "";
+  auto users = open_store(ctx).list_users(domain);
   if (!vm.count("json")) {
     for (const auto& u : users) std::cout << describe(u) << "\n";
     return 0;
@@ -159,7 +244,7 @@ int user_delete(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::UserName name = db::parse_user_name(pos[0]);
+  db::UserName name = existing_user_name(pos[0]);
   auto store = open_store(ctx);
   store.transaction([&] {
     if (!store.delete_user(name.name)) throw Error(ErrorKind::data, "user delete: no user " + name.name);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Database mode: the key database and the seed's rules pick the keys.
+// Database mode: the key database and the signing rules (dkim-filter(8),
+// SIGNING RULES) pick the keys.
 #include <algorithm>
 #include <optional>
 
 #include "db/keystore.h"
 #include "filter/app/plan.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/dkim/signature.h"
+#include "filter/dkim/tag_list.h"
 #include "filter/mail/ascii.h"
 #include "filter/policy/decide.h"
 
@@ -23,7 +25,8 @@ policy::Request make_request(const Options& o, const mail::HeaderBlock& headers)
   for (const auto& f : headers.fields) {
     if (mail::same_name(f.name, "From")) r.from_values.emplace_back(f.value());
     if (mail::same_name(f.name, kSignatureFieldName)) {
-      if (auto d = find_tag(f.value(), "d")) r.existing_signature_domains.push_back(mail::ascii_lower(*d));
+      if (auto d = parse_signature_field(f.value()).domain)
+        r.existing_signature_domains.push_back(mail::ascii_lower(*d));
     }
   }
   return r;
@@ -37,6 +40,18 @@ class DatabasePlanner : public Planner {
         store_(db::KeyStore::open_reader(o.db_path.empty() ? db::default_db_path() : o.db_path)) {}
 
   Plan plan(const mail::HeaderBlock& headers, LogLine& log) override {
+    // Deciding and loading the keys in one read transaction: a key that
+    // decide() found cannot be deleted before it is loaded.
+    Plan p;
+    store_->read_transaction([&] { p = plan_in_transaction(headers, log); });
+    // Done with the database: closing it frees (and wipes) SQLite's cached
+    // key rows before the body streams in.
+    store_.reset();
+    return p;
+  }
+
+ private:
+  Plan plan_in_transaction(const mail::HeaderBlock& headers, LogLine& log) {
     policy::Decision d = policy::decide(make_request(o_, headers), *store_);
     log.set("user", d.user);
     log.set("domain", d.from_domain);
@@ -49,17 +64,13 @@ class DatabasePlanner : public Planner {
     p.reason = d.reason;
     if (!d.sign) return p;
     for (const auto& ref : d.keys) p.signatures.push_back(load(ref));
-    // Done with the database: closing it frees (and wipes) SQLite's cached
-    // key rows before the body streams in.
-    store_.reset();
     return p;
   }
 
- private:
   PlannedSignature load(const policy::KeyRef& ref) {
     auto record = store_->find_key(ref.domain, ref.selector);
-    if (!record)  // deleted between decide() and now: retry later sees the new state
-      throw Error(ErrorKind::temporary,
+    if (!record)  // cannot happen inside the read transaction
+      throw Error(ErrorKind::internal,
                   "keystore: key " + ref.selector + "._domainkey." + ref.domain + " vanished");
     auto canon = parse_canonicalization(record->canon);
     if (!canon)

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "filter/app/plan.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/fd_io.h"
 
 namespace dkim::app {

@@ -11,8 +11,8 @@
 #include "filter/app/output.h"
 #include "filter/app/plan.h"
 #include "filter/app/smtp_output.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 #include "filter/mail/fd_io.h"
 #include "filter/mail/line_length.h"
 #include "filter/mail/message_input.h"
@@ -23,19 +23,6 @@ namespace dkim::app {
 namespace {
 
 constexpr std::size_t kBodyBlock = 256 * 1024;
-
-bool has_line_break(const std::string& s) { return s.find_first_of("\r\n") != std::string::npos; }
-
-// DNS-name-like tokens only: a stray ';' or space would corrupt the field.
-bool is_token(const std::string& s) {
-  if (s.empty() || s.size() > 253) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '.' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 // Room kept in front of the spooled message for the DKIM-Signature fields
 // (see mail::Spool::prepend): a few kB per signature, even with h= at its
@@ -66,35 +53,41 @@ class Run {
   }
 
  private:
+  // dkim-filter(8) --on-error, the one rule for a failure in any stage
+  // (configuration file, database, keys, signing): the message is deferred
+  // (the error propagates: exit 75), or with --on-error pass it is sent on
+  // unsigned and the error logged; the caller then records reason=error. A
+  // bad command line (64) is never passed over.
+  void pass_unsigned_or_rethrow(const Error& e) {
+    if (e.kind() == ErrorKind::usage || o_.on_error == OnError::tempfail) throw e;
+    log_.set("error", e.what());
+  }
+
   int run_message() {
     long long now = o_.timestamp ? *o_.timestamp : static_cast<long long>(std::time(nullptr));
     std::unique_ptr<Planner> planner;
-    // A broken config file: deferred, or with --on-error pass sent on
-    // unsigned, with no database and none of the file's values.
-    std::string early_failure = o_.config_problem;
-    if (!early_failure.empty() && o_.on_error == OnError::tempfail)
-      throw Error(ErrorKind::config, early_failure);
-    if (early_failure.empty()) {
+    // A broken config file: no database and none of the file's values.
+    if (!o_.config_problem.empty()) {
+      pass_unsigned_or_rethrow(Error(ErrorKind::config, o_.config_problem));
+    } else {
       try {
         planner = o_.key_file.empty() ? make_database_planner(o_, now) : make_explicit_key_planner(o_, now);
       } catch (const Error& e) {
-        if (e.kind() == ErrorKind::usage || o_.on_error == OnError::tempfail) throw;
-        early_failure = e.what();
+        pass_unsigned_or_rethrow(e);
       }
     }
     input_.read_header_section();
     watch_.update(input_.header());
     watch_.update(input_.separator());
-    Plan plan = decide(planner.get(), early_failure);
+    Plan plan = decide(planner.get());
     if (plan.signatures.empty()) return pass_unsigned(plan.reason);
     return sign(plan);
   }
 
-  Plan decide(Planner* planner, const std::string& early_failure) {
+  Plan decide(Planner* planner) {
     Plan plan;
-    if (!planner) {
+    if (!planner) {  // the failure is logged already
       plan.reason = "error";
-      log_.set("error", early_failure);
       return plan;
     }
     if (input_.header_too_large()) {
@@ -110,9 +103,8 @@ class Run {
     try {
       return planner->plan(headers_, log_);
     } catch (const Error& e) {
-      if (o_.on_error == OnError::tempfail) throw;
+      pass_unsigned_or_rethrow(e);
       plan.reason = "error";
-      log_.set("error", e.what());
       return plan;
     }
   }
@@ -208,10 +200,9 @@ class Run {
     try {
       fields = make_fields(plan, body_hash);
     } catch (const Error& e) {
-      if (o_.on_error == OnError::tempfail) throw;
+      pass_unsigned_or_rethrow(e);
       fields.clear();
       plan.reason = "error";
-      log_.set("error", e.what());
     }
     log_.set("decision", fields.empty() ? "unsigned" : "signed");
     log_.set("reason", plan.reason);
@@ -235,9 +226,11 @@ class Run {
     for (const auto& s : plan.signatures) {
       const std::string& bh = body_hash[s.options.canon.body == Canon::relaxed];
       std::string field = sign_message(s.key, s.options, headers_.fields, bh, headers_.eol);
-      // A corrupted key or a canonicalization bug must never reach
-      // recipients as a broken signature: check it as a verifier would,
-      // with the public key as published (RFC 6376 §6.1.3).
+      // A damaged or mismatched key must never reach recipients as a
+      // broken signature: check it as a verifier would, with the public key
+      // as published (RFC 6376 §6.1.3). The check shares the canonicalizer
+      // with the signer, so a canonicalization bug passes it; the interop
+      // suite (independent verifiers) is what catches those.
       if (!verify_signature_field(field, headers_.fields, bh, s.published))
         throw Error(ErrorKind::internal,
                     "self-check: signature does not verify with the published public key");
@@ -262,7 +255,8 @@ class Run {
       status = stdout_.close();
     } catch (const Error& e) {
       // Part of the message went out: Exim must not keep it (an input read
-      // error, a full spool, a short message...).
+      // error, a full spool, a short message...), whatever --on-error says:
+      // nothing can be passed on any more.
       log_.set("error", e.what());
       status = stdout_.abort();
     }
@@ -337,36 +331,6 @@ class Run {
 };
 
 }  // namespace
-
-void validate_options(const Options& o) {
-  if (!o.key_file.empty()) {
-    if (!is_token(o.domain)) throw Error(ErrorKind::usage, "options: --key needs a valid -d DOMAIN");
-    if (!is_token(o.selector)) throw Error(ErrorKind::usage, "options: --key needs a valid -s SELECTOR");
-  }
-  if (!o.to_stdout) {
-    if (!o.have_sender)
-      throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
-    if (o.recipients.empty()) throw Error(ErrorKind::usage, "options: no recipients after --");
-  }
-  if (!o.smtp.empty()) {
-    if (o.to_stdout) throw Error(ErrorKind::usage, "options: --smtp and --stdout exclude each other");
-    if (std::string problem = smtp_target_problem(o.smtp); !problem.empty())
-      throw Error(ErrorKind::usage, "options: " + problem);
-    // RFC 5321 §4.1.2: angle brackets and spaces end a path; Postfix's
-    // flags=q quotes a localpart that needs it.
-    for (const auto& r : o.recipients)
-      if (r.find_first_of("<>") != std::string::npos)
-        throw Error(ErrorKind::usage, "options: angle bracket in a recipient");
-    if (o.sender.find_first_of("<>") != std::string::npos)
-      throw Error(ErrorKind::usage, "options: angle bracket in the sender");
-  }
-  if (has_line_break(o.sender)) throw Error(ErrorKind::usage, "options: line break in the sender");
-  for (const auto& r : o.recipients)
-    if (has_line_break(r) || r.empty())
-      throw Error(ErrorKind::usage, "options: empty recipient or line break in one");
-  if (has_line_break(o.sasl_user) || has_line_break(o.client_ip) || has_line_break(o.queue_id))
-    throw Error(ErrorKind::usage, "options: line break in an argument");
-}
 
 int run_filter(const Options& options) {
   Run run(options);

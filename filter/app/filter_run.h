@@ -10,8 +10,4 @@ namespace dkim::app {
 /// failures that main() maps to sysexits.
 int run_filter(const Options& options);
 
-/// Checks the combination of options before any input is read
-/// (STYLE.md: validate options up front). Throws Error(usage).
-void validate_options(const Options& options);
-
 }  // namespace dkim::app

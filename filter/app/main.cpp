@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// dkim-filter: signs one message per process (DESIGN.md). main() only maps
+// dkim-filter: signs one message per process (dkim-filter(8)). main() only maps
 // outcomes to sysexits; the work is in filter_run.
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -11,8 +11,8 @@
 
 #include "filter/app/filter_run.h"
 #include "filter/app/options.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 
 namespace {
 

@@ -15,14 +15,28 @@
 
 #include "build_info.h"
 #include "db/version.h"
+#include "filter/app/smtp_output.h"
+#include "filter/base/error.h"
 #include "filter/crypto/version.h"
 #include "filter/dkim/canonicalize.h"
-#include "filter/dkim/error.h"
 
 namespace po = boost::program_options;
 
 namespace dkim::app {
 namespace {
+
+bool has_line_break(const std::string& s) { return s.find_first_of("\r\n") != std::string::npos; }
+
+// DNS-name-like tokens only: a stray ';' or space would corrupt the field.
+bool is_token(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 constexpr const char* kDefaultConfig = "/etc/dkim-filter/dkim-filter.conf";
 
@@ -225,6 +239,36 @@ std::optional<Options> parse_options(int argc, char** argv) {
     o.expire_seconds = 0;
   }
   return o;
+}
+
+void validate_options(const Options& o) {
+  if (!o.key_file.empty()) {
+    if (!is_token(o.domain)) throw Error(ErrorKind::usage, "options: --key needs a valid -d DOMAIN");
+    if (!is_token(o.selector)) throw Error(ErrorKind::usage, "options: --key needs a valid -s SELECTOR");
+  }
+  if (!o.to_stdout) {
+    if (!o.have_sender)
+      throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
+    if (o.recipients.empty()) throw Error(ErrorKind::usage, "options: no recipients after --");
+  }
+  if (!o.smtp.empty()) {
+    if (o.to_stdout) throw Error(ErrorKind::usage, "options: --smtp and --stdout exclude each other");
+    if (std::string problem = smtp_target_problem(o.smtp); !problem.empty())
+      throw Error(ErrorKind::usage, "options: " + problem);
+    // RFC 5321 §4.1.2: an angle bracket ends a path; Postfix's flags=q
+    // quotes a localpart that needs it.
+    for (const auto& r : o.recipients)
+      if (r.find_first_of("<>") != std::string::npos)
+        throw Error(ErrorKind::usage, "options: angle bracket in a recipient");
+    if (o.sender.find_first_of("<>") != std::string::npos)
+      throw Error(ErrorKind::usage, "options: angle bracket in the sender");
+  }
+  if (has_line_break(o.sender)) throw Error(ErrorKind::usage, "options: line break in the sender");
+  for (const auto& r : o.recipients)
+    if (has_line_break(r) || r.empty())
+      throw Error(ErrorKind::usage, "options: empty recipient or line break in one");
+  if (has_line_break(o.sasl_user) || has_line_break(o.client_ip) || has_line_break(o.queue_id))
+    throw Error(ErrorKind::usage, "options: line break in an argument");
 }
 
 }  // namespace dkim::app

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// dkim-filter's command line and config file (DESIGN.md "dkim-filter"):
+// dkim-filter's command line and config file (dkim-filter(8), OPTIONS):
 // one Options struct, passed down from a thin main().
 #pragma once
 #include <optional>
@@ -55,5 +55,10 @@ constexpr long long kMaxTimestamp = 999'999'999'999;
 /// in Options::config_problem, so that the command line's --on-error still
 /// applies. Returns nullopt after printing --help or --version.
 std::optional<Options> parse_options(int argc, char** argv);
+
+/// Checks the combination of options before any input is read: --key needs
+/// -d and -s, re-injection needs -f and recipients, no argument holds a
+/// line break (it would forge a header or a log line). Throws Error(usage).
+void validate_options(const Options& options);
 
 }  // namespace dkim::app

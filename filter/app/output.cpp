@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 extern char** environ;
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Which signatures a message gets: from an explicit key (--key) or from the
-// key database and the seed's rules.
+// key database and the signing rules (dkim-filter(8), SIGNING RULES).
 #pragma once
 #include <memory>
 #include <string>

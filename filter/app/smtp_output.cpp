@@ -14,7 +14,7 @@
 #include <cstring>
 #include <memory>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/smtp_data.h"
 
 namespace dkim::app {
@@ -383,11 +383,11 @@ int smtp_exit_code(int reply_code, std::string_view reply_text, SmtpStage stage)
   if (enhanced_code(reply_text, subject, detail)) {
     switch (subject) {
       case 1:
-        if (detail == 1 || detail == 3 || detail == 6) return 67;  // EX_NOUSER
-        if (detail == 2) return 68;                                // EX_NOHOST
+        if (detail == 1 || detail == 3 || detail == 6) return exit_code::nouser;
+        if (detail == 2) return exit_code::nohost;
         return exit_code::dataerr;
       case 5:
-        return 76;  // EX_PROTOCOL
+        return exit_code::protocol;
       case 6:
         return exit_code::dataerr;
       case 7:
@@ -396,8 +396,9 @@ int smtp_exit_code(int reply_code, std::string_view reply_text, SmtpStage stage)
         return exit_code::unavailable;
     }
   }
-  if ((reply_code >= 500 && reply_code <= 504) || reply_code == 555) return 76;
-  if (stage == SmtpStage::rcpt && (reply_code == 550 || reply_code == 551 || reply_code == 553)) return 67;
+  if ((reply_code >= 500 && reply_code <= 504) || reply_code == 555) return exit_code::protocol;
+  if (stage == SmtpStage::rcpt && (reply_code == 550 || reply_code == 551 || reply_code == 553))
+    return exit_code::nouser;
   return exit_code::unavailable;
 }
 

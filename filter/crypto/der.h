@@ -39,7 +39,6 @@ namespace der_tag {
 constexpr unsigned char kInteger = 0x02;
 constexpr unsigned char kBitString = 0x03;
 constexpr unsigned char kOctetString = 0x04;
-constexpr unsigned char kNull = 0x05;
 constexpr unsigned char kOid = 0x06;
 constexpr unsigned char kSequence = 0x30;
 }  // namespace der_tag

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // RAII handles for the OpenSSL objects we use. This folder is the only one
-// that includes OpenSSL headers (STYLE.md: backends isolated).
+// that includes OpenSSL headers: the crypto backend stays in one place.
 #pragma once
 #include <openssl/bio.h>
 #include <openssl/evp.h>

@@ -10,10 +10,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
 #include "filter/crypto/der.h"
 #include "filter/crypto/evp.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::crypto {
 

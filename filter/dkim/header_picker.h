@@ -18,7 +18,7 @@ namespace dkim {
 /// carries (dkim-filter(8), "Signed header fields").
 constexpr std::size_t kMaxListedPerName = 50;
 
-/// The seed's default list ("What do you sign by default?").
+/// The default list (dkim-filter(8) "Signed header fields").
 const std::vector<std::string>& default_signed_headers();
 
 /// Whether `name` (lower-case) is over-signed - listed once more than it is

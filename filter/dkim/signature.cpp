@@ -58,14 +58,6 @@ class FoldedWriter {
   std::size_t column_ = 0;
 };
 
-bool is_fws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_fws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_fws(s.back())) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::string write_signature_field(const SignatureTags& tags, std::string_view b, std::string_view eol) {
@@ -89,22 +81,6 @@ std::string write_signature_field(const SignatureTags& tags, std::string_view b,
   w.word("b=");
   w.breakable(b);
   return w.finish();
-}
-
-std::optional<std::string> find_tag(std::string_view list, std::string_view name) {
-  while (!list.empty()) {
-    auto semi = list.find(';');
-    std::string_view spec = list.substr(0, semi);
-    list = semi == std::string_view::npos ? std::string_view{} : list.substr(semi + 1);
-    auto eq = spec.find('=');
-    if (eq == std::string_view::npos) continue;
-    if (trim(spec.substr(0, eq)) != name) continue;
-    std::string value;
-    for (char c : trim(spec.substr(eq + 1)))
-      if (!is_fws(c)) value += c;
-    return value;
-  }
-  return std::nullopt;
 }
 
 }  // namespace dkim

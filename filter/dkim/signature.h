@@ -32,8 +32,4 @@ struct SignatureTags {
 /// value is laid out independently of `b`, so both forms agree byte for byte.
 std::string write_signature_field(const SignatureTags& tags, std::string_view b, std::string_view eol);
 
-/// The value of tag `name` in a tag=value list (RFC 6376 §3.2), whitespace
-/// removed; nullopt when absent. Tolerates garbage: never throws.
-std::optional<std::string> find_tag(std::string_view tag_list, std::string_view name);
-
 }  // namespace dkim

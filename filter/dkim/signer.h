@@ -27,11 +27,9 @@ class BodyHasher {
   void update(std::string_view data) { canon_.update(data); }
   /// Ends the body; returns the base64 body hash. Call once.
   std::string finish();
-  Canon canon() const { return canon_kind_; }
 
  private:
   crypto::Sha256Pipeline hash_;
-  Canon canon_kind_;
   BodyCanonicalizer canon_;
 };
 
@@ -56,25 +54,14 @@ std::string sign_message(const crypto::PrivateKey& key, const SignerOptions& opt
                          const std::vector<mail::HeaderField>& fields, std::string_view body_hash,
                          std::string_view eol);
 
-/// The streaming signer: body chunks of any size, then the header fields.
-class Signer {
- public:
-  Signer(const crypto::PrivateKey& key, SignerOptions options);
-  void body(const char* data, std::size_t size) { body_.update(data, size); }
-  void body(std::string_view data) { body_.update(data); }
-  /// Returns the field to prepend. Call once.
-  std::string finish(const std::vector<mail::HeaderField>& fields, std::string_view eol);
-
- private:
-  const crypto::PrivateKey& key_;
-  SignerOptions options_;
-  BodyHasher body_;
-};
-
 /// Checks a signature field we produced against the message it is for: the
 /// bh= equals `body_hash` and b= verifies with `key` over the header fields
-/// listed in h=. Our last line of defence before a message leaves (DESIGN.md
-/// "Every signature is verified against the stored public key").
+/// listed in h=, before the message leaves (dkim-filter(8) "SIGNATURES":
+/// every signature is verified against the stored public key). It catches
+/// a damaged or mismatched key and a signer that hashes other fields than
+/// it lists; it shares the canonicalizer with the signer, so it cannot
+/// catch a canonicalization bug: the interop suite (tests/interop) does,
+/// with independent verifiers.
 bool verify_signature_field(std::string_view field, const std::vector<mail::HeaderField>& fields,
                             std::string_view body_hash, const crypto::PublicKey& key);
 

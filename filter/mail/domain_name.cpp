@@ -12,8 +12,6 @@ bool is_ascii_letter_or_digit(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool is_valid_label(std::string_view label) { return label_problem(label).empty(); }
-
 bool is_all_digits(std::string_view label) {
   for (char c : label)
     if (c < '0' || c > '9') return false;
@@ -86,33 +84,45 @@ std::string label_problem(std::string_view label) {
   return {};
 }
 
-bool is_valid_domain(std::string_view domain) {
-  if (domain.empty() || domain.size() > kMaxDomainLength) return false;
-  std::size_t labels = 0;
+std::string domain_problem(std::string_view domain) {
+  if (domain.empty()) return "empty domain name";
+  if (domain.size() > kMaxDomainLength) return "domain name longer than 253 characters";
+  if (domain.find('.') == std::string_view::npos)
+    return "domain name '" + std::string(domain) + "' needs at least two labels";
   std::string_view last;
-  std::size_t start = 0;
-  while (true) {
+  for (std::size_t start = 0;;) {
     std::size_t dot = domain.find('.', start);
-    std::string_view label = domain.substr(start, dot == std::string_view::npos ? dot : dot - start);
-    if (!is_valid_label(label)) return false;
-    ++labels;
-    last = label;
+    last = domain.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    std::string problem = label_problem(last);
+    if (!problem.empty()) return "invalid domain name '" + std::string(domain) + "': " + problem;
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  return labels >= 2 && !is_all_digits(last);
+  // RFC 3696 §2: a top-level domain is never all-numeric, which also keeps
+  // a mistyped IPv4 address from being taken for a domain.
+  if (is_all_digits(last))
+    return "invalid domain name '" + std::string(domain) + "': all-numeric top-level label";
+  return {};
 }
 
-std::optional<std::string> normalize_domain(std::string_view domain) {
-  if (domain.empty() || domain.size() > 4 * kMaxDomainLength) return std::nullopt;
+bool is_valid_domain(std::string_view domain) { return domain_problem(domain).empty(); }
+
+std::optional<std::string> normalize_domain(std::string_view domain, std::string* problem) {
+  auto refuse = [&](std::string why) -> std::optional<std::string> {
+    if (problem) *problem = std::move(why);
+    return std::nullopt;
+  };
+  if (domain.empty()) return refuse("empty domain name");
+  if (domain.size() > 4 * kMaxDomainLength) return refuse("domain name longer than 253 characters");
   std::string lowered = ascii_lower(domain);
-  if (lowered.find('\0') != std::string::npos) return std::nullopt;
+  if (lowered.find('\0') != std::string::npos) return refuse("domain name contains a NUL byte");
   if (has_non_ascii(lowered)) {
     auto converted = to_a_labels(lowered);
-    if (!converted) return std::nullopt;
+    if (!converted) return refuse("invalid internationalised domain name '" + std::string(domain) + "'");
     lowered = ascii_lower(*converted);
   }
-  if (!is_valid_domain(lowered)) return std::nullopt;
+  std::string why = domain_problem(lowered);
+  if (!why.empty()) return refuse(std::move(why));
   return lowered;
 }
 

@@ -22,18 +22,30 @@ constexpr std::size_t kMaxDomainLength = 253;
 /// checked.
 std::string label_problem(std::string_view label);
 
-/// True if `domain` is a usable host name: dot-separated labels of 1..63
-/// letters, digits and hyphens, no hyphen at either end of a label, at least
-/// two labels, a top-level label that is not all digits (so an IPv4 address
-/// is not a domain), at most 253 characters, no leading or trailing dot.
-/// Case is not checked.
+/// What is wrong with `domain` as a host name, e.g. "domain name 'localhost'
+/// needs at least two labels", or an empty string when it is one: at most 253
+/// characters, at least two dot-separated labels, each one label_problem()
+/// accepts, and a top-level label that is not all digits (RFC 3696 §2, so an
+/// IPv4 address is not a domain). Case is not checked.
+std::string domain_problem(std::string_view domain);
+
+/// domain_problem(domain).empty().
 bool is_valid_domain(std::string_view domain);
 
 /// The domain in the form d= needs: lower-cased, a UTF-8 name converted to
 /// A-labels (punycode), then checked with is_valid_domain(). nullopt when the
 /// name is not valid (domain literals like "[192.0.2.1]", bad UTF-8, labels
 /// IDNA2008 disallows...).
-std::optional<std::string> normalize_domain(std::string_view domain);
+/// When `problem` is given, it receives why not (domain_problem()'s text, or
+/// "invalid internationalised domain name '...'"). Never throws.
+std::optional<std::string> normalize_domain(std::string_view domain, std::string* problem = nullptr);
+
+/// `domain` without one trailing dot: "example.com." (a fully qualified
+/// name, RFC 1034 §3.1) as an administrator or a SASL realm may write it.
+inline std::string_view strip_root_dot(std::string_view domain) {
+  if (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+  return domain;
+}
 
 /// True if `domain` equals `parent` or is a subdomain of it, compared label
 /// by label and without case: "mail.example.com" is under "example.com",

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::mail {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The signing domain: the domain of the single address in the single From
-// field (DESIGN.md rule 3; RFC 5322 §3.6.2, RFC 6376 §5.4.1 "From" must be
+// field (dkim-filter(8) "SIGNING RULES", rule 3; RFC 5322 §3.6.2, RFC 6376 §5.4.1 "From" must be
 // signed). The only user of mimetic in the tree; mimetic only reads a copy of
 // the value, never bytes that are hashed.
 #pragma once

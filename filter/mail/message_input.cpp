@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/fd_io.h"
 
 namespace dkim::mail {

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 #include "filter/mail/fd_io.h"
 
 namespace dkim::mail {

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
-// DESIGN.md "Deciding whether and how to sign (the seed's rules)", in order.
+// dkim-filter(8) "SIGNING RULES", in order.
 // Each rule that stops signing names a stable reason for the log line.
 #include "filter/policy/decide.h"
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 
 #include "filter/dkim/selector.h"
 #include "filter/mail/domain_name.h"
 #include "filter/mail/from_domain.h"
+#include "filter/mail/ip_address.h"
 
 namespace dkim::policy {
 namespace {
@@ -21,36 +20,25 @@ struct UserPick {
   std::string_view reason;  ///< set when record is empty
 };
 
-/// The canonical text of an IPv4 or IPv6 address ("2001:DB8:0::1" ->
-/// "2001:db8::1", "::ffff:192.0.2.1" -> "192.0.2.1"), nullopt when `text` is
-/// not one. Postfix's ${client_address} and Exim's $sender_host_address are
-/// bare; a leading "IPv6:" (RFC 5321 address literal form) is accepted.
-std::optional<std::string> canonical_ip(std::string_view text) {
-  std::string s = mail::ascii_lower(text);
-  if (s.rfind("ipv6:", 0) == 0) s.erase(0, 5);
-  char buffer[INET6_ADDRSTRLEN] = {};
-  unsigned char v4[4];
-  if (inet_pton(AF_INET, s.c_str(), v4) == 1)
-    return inet_ntop(AF_INET, v4, buffer, sizeof buffer) ? std::optional<std::string>(buffer) : std::nullopt;
-  unsigned char v6[16];
-  if (inet_pton(AF_INET6, s.c_str(), v6) != 1) return std::nullopt;
-  static constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (std::equal(v6, v6 + 12, kMappedPrefix))
-    return inet_ntop(AF_INET, v6 + 12, buffer, sizeof buffer) ? std::optional<std::string>(buffer)
-                                                              : std::nullopt;
-  return inet_ntop(AF_INET6, v6, buffer, sizeof buffer) ? std::optional<std::string>(buffer) : std::nullopt;
+/// A login: its own row, else its domain's mailbox wildcard ("*@domain",
+/// exactly that domain). The most specific wins: a listed login, whatever
+/// its settings, overrides the wildcard.
+std::optional<UserRecord> lookup_login(const std::string& login, Directory& directory) {
+  if (auto record = directory.user_by_login(login)) return record;
+  if (auto wildcard = mailbox_wildcard_for(login)) return directory.user_by_login(*wildcard);
+  return std::nullopt;
 }
 
 /// A named user (SASL login or default-user): an IP address is looked up
 /// as an IP user, anything else as a login or domain user.
 UserPick lookup_named(std::string_view name, Directory& directory) {
   UserPick pick;
-  if (auto ip = canonical_ip(name)) {
+  if (auto ip = mail::canonical_ip(name)) {
     pick.tried = *ip;
     pick.record = directory.user_by_ip(*ip);
   } else {
     pick.tried = mail::ascii_lower(name);
-    pick.record = directory.user_by_login(pick.tried);
+    pick.record = lookup_login(pick.tried, directory);
   }
   if (!pick.record) pick.reason = "unknown-user";
   return pick;
@@ -65,11 +53,11 @@ UserPick pick_user(const Request& request, Directory& directory) {
   if (!request.sasl_user.empty()) {
     UserPick pick;
     pick.tried = mail::ascii_lower(request.sasl_user);
-    pick.record = directory.user_by_login(pick.tried);
+    pick.record = lookup_login(pick.tried, directory);
     if (!pick.record) pick.reason = "unknown-user";
     return pick;
   }
-  std::optional<std::string> client = canonical_ip(request.client_ip);
+  std::optional<std::string> client = mail::canonical_ip(request.client_ip);
   if (client) {
     if (auto record = directory.user_by_ip(*client)) return {record, *client, {}};
   }
@@ -139,13 +127,24 @@ std::vector<std::string> key_domains(const UserRecord& user, std::string_view fr
   return domains;
 }
 
+bool may_sign_with(const UserRecord& user, std::string_view key_domain, std::string_view selector) {
+  if (user.reauthenticating) return false;
+  std::vector<std::string> bad;
+  std::vector<std::string> selectors = clean_selectors(user.selectors, bad);
+  if (std::find(selectors.begin(), selectors.end(), mail::ascii_lower(selector)) == selectors.end())
+    return false;
+  if (user.any_domain) return true;
+  std::optional<std::string> own = mail::normalize_domain(user.domain);
+  return own && mail::is_same_or_subdomain(key_domain, *own);
+}
+
 Decision decide(const Request& request, Directory& directory) {
   Decision decision;
   UserPick pick = pick_user(request, directory);
   decision.user = pick.record ? pick.record->name : pick.tried;
   if (!pick.record) return stop(decision, pick.reason);
   const UserRecord& user = *pick.record;
-  // Rule 2. The seed: "DKIM signing is unavailable if you are using a
+  // Rule 2: "DKIM signing is unavailable if you are using a
   // re-authenticating user" - checked before the selector so the log says why.
   if (user.reauthenticating) return stop(decision, "reauthenticating");
   std::vector<std::string> selectors = clean_selectors(user.selectors, decision.bad_selectors);

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
-// The seed's signing rules (DESIGN.md "Deciding whether and how to sign"),
-// shared by dkim-filter and `dkim-filter-admin explain`.
+// The signing rules (dkim-filter(8) "SIGNING RULES"), shared by dkim-filter
+// and `dkim-filter-admin explain`.
 #pragma once
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace dkim::policy {
+#include "filter/policy/user_name.h"
 
-enum class UserKind { login, domain, ip };
+namespace dkim::policy {
 
 /// One outgoing user as the key database holds it.
 struct UserRecord {
@@ -18,7 +18,7 @@ struct UserRecord {
   std::string domain;                  ///< the user's own domain (lower-case A-label)
   std::vector<std::string> selectors;  ///< empty: no DKIM selector set
   bool any_domain = false;             ///< may sign for any From domain
-  bool reauthenticating = false;       ///< never signs (seed)
+  bool reauthenticating = false;       ///< never signs (rule 2)
 };
 
 /// Where decide() looks users and keys up; the keystore implements it, tests
@@ -26,7 +26,10 @@ struct UserRecord {
 class Directory {
  public:
   virtual ~Directory() = default;
-  /// A login (`local@domain`) or domain user whose name equals `login`.
+  /// The login (`local@domain`), bare login, mailbox wildcard (`*@domain`)
+  /// or domain login stored under the name `login` has (login_lookup_name());
+  /// nullopt when there is none or no user can have that name. Never throws
+  /// for the name itself.
   virtual std::optional<UserRecord> user_by_login(std::string_view login) = 0;
   /// The most specific IP user whose range contains `address`.
   virtual std::optional<UserRecord> user_by_ip(std::string_view address) = 0;
@@ -70,13 +73,22 @@ struct Decision {
 /// `from_domain` is not the user's domain or below it.
 std::vector<std::string> key_domains(const UserRecord& user, std::string_view from_domain);
 
+/// Whether `user`'s mail may be signed with the key of `key_domain` for
+/// `selector`: the user lists the selector, is not re-authenticating, and
+/// `key_domain` is on the search path of some From domain it may sign for
+/// (its own domain or below it; any domain with --any-domain). What
+/// `dkim-filter-admin key delete` refuses to delete without --force.
+bool may_sign_with(const UserRecord& user, std::string_view key_domain, std::string_view selector);
+
 /// Applies the seven rules in order; the first that stops signing gives the
 /// reason. Never throws for bad message content (that is "not signed");
 /// exceptions from the Directory (database locked...) propagate unchanged.
 ///
 /// Reasons, in rule order:
 ///   1 "no-user"       no SASL user, no client address, no default-user
-///     "unknown-user"  the SASL user is not in the directory (no fallback);
+///     "unknown-user"  the SASL user is not in the directory, neither as
+///                     itself nor through its domain's mailbox wildcard
+///                     (`*@domain`: a listed login wins); no fallback;
 ///                     or no IP user matches the client address and there
 ///                     is no default-user; or the default-user is unknown
 ///   2 "reauthenticating", "no-selector" (none set; a selector that is not

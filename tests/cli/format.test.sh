@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The C++ sources follow .clang-format (STYLE.md): any file that
+# The C++ sources follow .clang-format: any file that
 # clang-format would change fails the suite, naming the file.
 set -euo pipefail
 cd "$DKIM_SRC"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# A short run of every libFuzzer target (issue 6 item 1): builds them with
+# A short run of every libFuzzer target: builds them with
 # clang (ASan + UBSan), replays the committed seed corpora and crash
 # regressions, then fuzzes each target for a few seconds (FUZZ_SMOKE_SECONDS,
 # default 3). The long run is `make fuzz`. The fuzz build does not depend on

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Hostile input through the real binary (issue 6 item 2), in --key mode and
+# Hostile input through the real binary, in --key mode and
 # in database mode: every input must give exit 0 with the input passed on
 # unchanged or correctly signed (dkimpy verifies against the database's
 # DNS records), or a documented sysexits code — never a signal, a hang, or

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Key buffers are cleansed after use (issue 6 item 5): once a filter has
+# Key buffers are cleansed after use: once a filter has
 # loaded its keys and is streaming the body, the private key's PEM text must
 # be gone from its memory (the parsed key is necessarily still there, in
 # OpenSSL's binary form). A root-only check: the test reads the stalled

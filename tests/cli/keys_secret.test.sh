@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Keys stay secret (issue 6 item 5): the database is created 0640 and a
+# Keys stay secret: the database is created 0640 and a
 # database others can read is refused; private key bytes never appear in
 # the filter's log or errors, nor in dkim-filter-admin's listings, DNS
 # output or errors; a running filter is not dumpable (no core file, no

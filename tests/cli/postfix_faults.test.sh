@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Postfix mode (re-injection through sendmail) under faults, with a fake
-# sendmail that records its argv and stdin (issue 4 "filter tests through the
-# real binary with a fake sendmail", issue 6 items 3-4). Every case asserts
+# sendmail that records its argv and stdin, through the real binary. Every
+# case asserts
 # the message is either handed over whole (exit 0, bytes = input + prepended
 # signatures) or left to the MTA (exit 75 or sendmail's own code) with no
 # complete copy accepted by sendmail — never lost, never half-delivered.

@@ -139,7 +139,7 @@ load_rotate_round() {
       load_rotator_fail "user delete tmp$((k - 1))@c.load.example"
     admin user delete "198.51.100.$(((k - 1) % 250))" >/dev/null 2>>"$LOAD_ADMIN_ERR" ||
       load_rotator_fail "user delete 198.51.100.$(((k - 1) % 250))"
-    admin key delete c.load.example spare >/dev/null 2>>"$LOAD_ADMIN_ERR" ||
+    admin key delete c.load.example spare --force >/dev/null 2>>"$LOAD_ADMIN_ERR" ||
       load_rotator_fail "key delete c.load.example spare"
   fi
   admin key generate c.load.example spare --algorithm ed25519 >/dev/null 2>>"$LOAD_ADMIN_ERR" ||

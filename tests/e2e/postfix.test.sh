@@ -25,11 +25,17 @@ add_two_customers
 # signing is unavailable if you are using a re-authenticating user".)
 admin user add relay@customer-a.example --reauthenticating >/dev/null ||
   die "user add --reauthenticating failed"
+# Users as a hosting company has them: customer B's mailbox wildcard
+# (carol has no row of her own) and a bare login of customer A (dave, as
+# Dovecot's %n hands it over).
+admin user add '*@customer-b.example' --selector s2026rsa >/dev/null || die "user add wildcard failed"
+admin user add dave --domain customer-a.example --selector s2026rsa,s2026ed >/dev/null || die "user add bare login failed"
 fix_db_permissions
 
 pf_setup
 pf_start
-dovecot_start alice@customer-a.example bob@customer-b.example relay@customer-a.example
+dovecot_start alice@customer-a.example bob@customer-b.example relay@customer-a.example \
+  carol@customer-b.example dave
 
 # 1. An authenticated user's mail from its own domain, to two recipients:
 #    one filter run, both copies signed (RSA + Ed25519) and valid.
@@ -76,6 +82,23 @@ message_intact "$E2E_TMP/sent-foreign.eml" "$msg"
 verify_unsigned "$msg"
 note "re-authenticating and foreign-domain mail arrived unsigned"
 
+# 5a. A mailbox without a row of its own, through its domain's wildcard,
+#     and a bare SASL login (no domain): both signed and valid.
+submit carol@customer-b.example carol@customer-b.example carol@customer-b.example wildcard
+msg=$(wait_delivered wildcard)
+message_intact "$E2E_TMP/sent-wildcard.eml" "$msg"
+verify_signed "$msg" 1
+qid=$(queue_id_of wildcard)
+expect_argv "$qid" --db DB -q "$qid" --size SIZE -f carol@customer-b.example -u carol@customer-b.example \
+  -a 127.0.0.1 -- rcpt@dest.example
+submit dave dave@customer-a.example dave@customer-a.example bare
+msg=$(wait_delivered bare)
+message_intact "$E2E_TMP/sent-bare.eml" "$msg"
+verify_signed "$msg" 2
+qid=$(queue_id_of bare)
+expect_argv "$qid" --db DB -q "$qid" --size SIZE -f dave@customer-a.example -u dave -a 127.0.0.1 -- rcpt@dest.example
+note "wildcard mailbox and bare login signed"
+
 # 5b. Lines of 3,000 and 20,000 octets, which Postfix stores as several
 #     records: --size ${size} still matches what the filter reads (a
 #     mismatch would defer the message), and the message arrives signed,
@@ -105,14 +128,14 @@ verify_signed "$msg" 2
 note "delivered signed after postqueue -f"
 
 # Every message went through the filter exactly once (re-injected mail is
-# not filtered again: 7 re-injections by the filter user via pickup, one
+# not filtered again: 9 re-injections by the filter user via pickup, one
 # per message), nothing bounced, and nothing is left in the queue.
 reinjected=$(grep -c "postfix/pickup.*uid=$(id -u "$E2E_FILTER_USER") " "$PF_LOG" || true)
-[ "$reinjected" -eq 7 ] || die "expected 7 re-injections by the filter, got $reinjected"
+[ "$reinjected" -eq 9 ] || die "expected 9 re-injections by the filter, got $reinjected"
 sent=$(grep -c 'relay=dkimfilter.*status=sent' "$PF_LOG" || true)
-[ "$sent" -eq 8 ] || die "expected 8 recipients passed by the filter, got $sent"
+[ "$sent" -eq 10 ] || die "expected 10 recipients passed by the filter, got $sent"
 delivered=$(grep -c 'relay=virtual.*status=sent' "$PF_LOG" || true)
-[ "$delivered" -eq 8 ] || die "expected 8 local deliveries, got $delivered"
+[ "$delivered" -eq 10 ] || die "expected 10 local deliveries, got $delivered"
 ! grep -q 'status=bounced' "$PF_LOG" || die "a message bounced: $(grep 'status=bounced' "$PF_LOG")"
 wait_until 20 "an empty queue" pf_queue_empty
-echo "PASS [postfix]: dual-signed to 2 recipients, null sender, submissions, reauth/foreign unsigned, deferred then signed"
+echo "PASS [postfix]: dual-signed to 2 recipients, null sender, submissions, reauth/foreign unsigned, wildcard mailbox and bare login signed, deferred then signed"

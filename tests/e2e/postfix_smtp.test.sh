@@ -91,11 +91,15 @@ sed '/^$/q' "$msg" | tr -d '\n\t ' | grep -q 'd=customer-a.example;s=s2026rsa' |
 grep -q 'postfix/pickup.*uid=65534 ' "$PF_LOG" || die "the local message did not come through pickup"
 note "locally submitted mail signed as the default-user"
 
-# 5. The filter killed mid-DATA. The re-injection smtpd serving it is
-#    stopped (SIGSTOP) so the filter blocks half way; it is killed once
-#    the kernel holds less of the message than its size (so the final "."
-#    cannot have been written), then smtpd resumes and sees the connection
-#    end without it.
+# 5. The filter killed mid-DATA. For this case only, the re-injection
+#    smtpd pauses 3 s at DATA (smtpd_data_restrictions = sleep 3), long
+#    enough to find both ends of the connection; once the message is
+#    flowing, that smtpd is stopped (SIGSTOP) so the filter blocks half way,
+#    and the filter is killed while the kernel holds less of the message
+#    than its size (so the final "." cannot have been written). Then smtpd
+#    resumes and sees the connection end without it.
+postconf -c "$PF_CONF" -P "127.0.0.1:$PF_REINJECT_PORT/inet/smtpd_data_restrictions=sleep 3"
+postfix -c "$PF_CONF" reload >/dev/null 2>&1 || die "postfix reload failed"
 big=$E2E_TMP/sent-killed.eml
 {
   printf 'From: alice@customer-a.example\nTo: rcpt@dest.example\nSubject: e2e killed\nMessage-ID: <killed.%s@e2e.test>\n\n' "$$"
@@ -108,26 +112,31 @@ swaks --server 127.0.0.1 --tls --port "$PF_SUB_PORT" --timeout 120 --auth PLAIN 
   --from alice@customer-a.example --to rcpt@dest.example --data "@$big.swaks" >"$E2E_TMP/swaks-killed.log" 2>&1 ||
   die "swaks (killed) failed: $(tail -5 "$E2E_TMP/swaks-killed.log")"
 qid=$(queue_id_of killed)
-smtpd_pid=
-for ((i = 0; i < 1200; i++)); do
-  smtpd_pid=$(ss -tnpH state established "( sport = :$PF_REINJECT_PORT )" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2) || true
-  [ -n "$smtpd_pid" ] && break
-  sleep 0.05
-done
-[ -n "$smtpd_pid" ] || die "the filter never connected to the re-injection smtpd"
-kill -STOP "$smtpd_pid"
-e2e_on_exit "kill -CONT $smtpd_pid"
-filter_line=
-sendq=0
-for ((i = 0; i < 100; i++)); do  # until its writes block (bounded)
-  filter_line=$(ss -tnpiH state established "( dport = :$PF_REINJECT_PORT )" | tr '\n' ' ')
-  sendq=$(awk '{ print $2 }' <<<"$filter_line")
-  [ "${sendq:-0}" -gt 0 ] && break
+pid_of() { ss -tnpH state established "( $1 = :$PF_REINJECT_PORT )" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2; }
+smtpd_pid= filter_pid=
+for ((i = 0; i < 600; i++)); do
+  smtpd_pid=$(pid_of sport) || true
+  filter_pid=$(pid_of dport) || true
+  [ -n "$smtpd_pid" ] && [ -n "$filter_pid" ] && break
   sleep 0.1
 done
-filter_pid=$(grep -o 'pid=[0-9]*' <<<"$filter_line" | head -n 1 | cut -d= -f2) || true
-acked=$(grep -o 'bytes_acked:[0-9]*' <<<"$filter_line" | cut -d: -f2) || true
-[ -n "$filter_pid" ] && [ -n "$acked" ] || die "cannot see the filter's connection: $filter_line"
+[ -n "$smtpd_pid" ] && [ -n "$filter_pid" ] || die "the filter never connected to the re-injection smtpd"
+# The filter's side of the connection: Send-Q and bytes_acked.
+filter_socket() { ss -tniH state established "( dport = :$PF_REINJECT_PORT )" | tr '\n' ' '; }
+acked=0
+for ((i = 0; i < 3000; i++)); do  # until DATA flows (after the 3 s pause)
+  acked=$(grep -o 'bytes_acked:[0-9]*' <<<"$(filter_socket)" | cut -d: -f2) || true
+  [ "${acked:-0}" -gt 1000000 ] && break
+  sleep 0.01
+done
+kill -STOP "$smtpd_pid"
+e2e_on_exit "kill -CONT $smtpd_pid"
+[ "${acked:-0}" -gt 1000000 ] || die "DATA never started (bytes acked: ${acked:-none})"
+sleep 1  # let the filter fill the socket buffers and block (not a timing assertion)
+line=$(filter_socket)
+sendq=$(awk '{ print $2 }' <<<"$line")
+acked=$(grep -o 'bytes_acked:[0-9]*' <<<"$line" | cut -d: -f2) || true
+[ -n "$sendq" ] && [ -n "$acked" ] || die "cannot see the filter's connection: $line"
 [ $((acked + sendq)) -lt "$size" ] ||
   die "the listener took $((acked + sendq)) of $size bytes before it was stopped; cannot test mid-DATA"
 kill -KILL "$filter_pid"

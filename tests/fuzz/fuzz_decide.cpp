@@ -2,7 +2,7 @@
 // The seven signing rules (policy::decide) against a stub Directory whose
 // users and keys, and the message's request, all come from the fuzz input.
 // Names are drawn mostly from a small vocabulary so that lookups hit; the
-// properties below restate DESIGN.md's rules independently of decide.cpp:
+// properties below restate dkim-filter(8)'s SIGNING RULES independently of decide.cpp:
 // whatever decide() answers, it never signs what the rules forbid, and when
 // it says "no-key" there really is none.
 #include <fuzzer/FuzzedDataProvider.h>
@@ -44,7 +44,7 @@ std::string login(FuzzedDataProvider& in) {
     case 1:
       return word(in, kIps);  // an IP as SASL name
     default:
-      return word(in, {"alice", "bob", "ALICE"}) + "@" + word(in, kDomains);
+      return word(in, {"alice", "bob", "ALICE", "*"}) + "@" + word(in, kDomains);  // "*": a mailbox wildcard
   }
 }
 
@@ -147,8 +147,14 @@ void check_signed(const Request& req, const Decision& d, StubDirectory& dir) {
   auto user = signing_user(d, dir);
   FUZZ_CHECK(user.has_value(), "signs only for a known user");
   FUZZ_CHECK(!user->reauthenticating, "rule 2: re-authenticating users never sign");
-  if (!req.sasl_user.empty())
-    FUZZ_CHECK(user->name == mail::ascii_lower(req.sasl_user), "rule 1: a SASL user signs as itself only");
+  if (!req.sasl_user.empty()) {
+    // Rule 1: as itself, or, when it has no row of its own, through the
+    // mailbox wildcard of exactly its domain.
+    std::string sasl = mail::ascii_lower(req.sasl_user);
+    auto at = sasl.rfind('@');
+    bool wildcard = at != std::string::npos && user->name == "*" + sasl.substr(at) && !dir.logins.count(sasl);
+    FUZZ_CHECK(user->name == sasl || wildcard, "rule 1: a SASL user signs as itself or through its wildcard");
+  }
   auto from = mail::from_domain(req.from_values);
   FUZZ_CHECK(from.ok() && from.domain == d.from_domain, "rule 3: the single From address's domain");
   if (!user->any_domain) {

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "filter/dkim/signature.h"
+#include "filter/dkim/tag_list.h"
 #include "fuzz_check.h"
 
 namespace {

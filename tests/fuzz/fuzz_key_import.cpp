@@ -14,6 +14,8 @@
 // The product keeps OpenSSL headers in filter/crypto/; this test includes
 // them on purpose, as the independent reference decoder.
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -24,8 +26,8 @@
 #include <string>
 
 #include "db/admin/percent_decode.h"
+#include "filter/base/error.h"
 #include "filter/crypto/key.h"
-#include "filter/dkim/error.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -38,7 +40,7 @@ bool is_base64_char(char c) {
          c == '=';
 }
 
-// DESIGN.md / STYLE.md: messages "never contain key material". Any base64
+// Error messages never contain key material (dkim-filter-admin(8) "key import"). Any base64
 // run of 16+ characters from the input showing up in a message is a leak.
 void check_no_echo(std::string_view input, std::string_view message) {
   std::size_t i = 0;
@@ -55,18 +57,32 @@ void check_no_echo(std::string_view input, std::string_view message) {
 
 int refuse_passphrase(char*, int, int, void*) { return -1; }
 
+/// RSA keys the signer must refuse although OpenSSL reads them: an
+/// exponent outside RFC 8301 / NIST SP 800-89's odd 2^16 < e < 2^256, or
+/// numbers that fail OpenSSL's full key check (primes, CRT values).
+bool rsa_acceptable(EVP_PKEY* key) {
+  BIGNUM* e = nullptr;
+  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &e) != 1) return false;
+  bool exponent_ok = BN_is_odd(e) && BN_num_bits(e) >= 17 && BN_num_bits(e) <= 256;
+  BN_free(e);
+  if (!exponent_ok) return false;
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(EVP_PKEY_CTX_new(key, nullptr),
+                                                                  EVP_PKEY_CTX_free);
+  return ctx && EVP_PKEY_check(ctx.get()) == 1;
+}
+
 /// OpenSSL's own reading of `pem` as unencrypted PKCS#8 PEM text; "" when
 /// it is not a usable DKIM key (not a private key, another type, RSA under
-/// 1024 bits).
+/// 1024 bits or failing rsa_acceptable).
 std::string reference_pkcs8(std::string_view pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
                                                BIO_free);
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
       in ? PEM_read_bio_PrivateKey(in.get(), nullptr, refuse_passphrase, nullptr) : nullptr, EVP_PKEY_free);
   std::string out;
-  bool usable =
-      key && (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519 ||
-              (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_RSA && EVP_PKEY_get_bits(key.get()) >= 1024));
+  bool usable = key && (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_ED25519 ||
+                        (EVP_PKEY_get_base_id(key.get()) == EVP_PKEY_RSA &&
+                         EVP_PKEY_get_bits(key.get()) >= 1024 && rsa_acceptable(key.get())));
   std::unique_ptr<BIO, decltype(&BIO_free)> mem(BIO_new(BIO_s_mem()), BIO_free);
   if (usable && mem &&
       PEM_write_bio_PrivateKey(mem.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "filter/dkim/signature.h"
+#include "filter/dkim/tag_list.h"
 #include "fuzz_check.h"
 
 namespace {

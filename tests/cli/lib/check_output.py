@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Checks one dkim-filter output against its input (DESIGN.md: "the output is
-the input, byte for byte, with zero or more DKIM-Signature: fields prepended").
+"""Checks one dkim-filter output against its input (dkim-filter(8): the output
+is the input, byte for byte, with zero or more DKIM-Signature: fields prepended).
 
     check_output.py INPUT OUTPUT DNSFILE [--expect signed|unsigned|any]
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "filter/app/filter_run.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::app {
 namespace {

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "../test_util.h"
+#include "filter/base/error.h"
 #include "filter/crypto/base64.h"
-#include "filter/dkim/error.h"
 
 namespace dkim::crypto {
 namespace {

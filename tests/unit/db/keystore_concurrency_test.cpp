@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "db/keystore.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {

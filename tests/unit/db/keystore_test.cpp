@@ -12,7 +12,7 @@
 
 #include "db/schema.h"
 #include "db/sqlite.h"
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {
@@ -398,6 +398,27 @@ TEST_F(KeyStoreTest, LookupsStayIndexedWithTenThousandRows) {
   EXPECT_TRUE(r.has_key("d9999.example", "s1"));
   EXPECT_EQ(r.user_by_login("u5000@d5000.example")->domain, "d5000.example");
   EXPECT_EQ(r.user_by_ip("10.39.15.77")->domain, "d9999.example");  // 9999 = 39 * 256 + 15
+}
+
+// The filter decides and loads its keys in one read transaction; when it
+// ends (committed or rolled back on an error), writers go on.
+TEST_F(KeyStoreTest, ReadTransactionEndsEitherWay) {
+  auto store = KeyStore::create(path_);
+  store.transaction([&] { store.add_key(key("example.com", "s1")); });
+  auto reader = KeyStore::open_reader(path_);
+  bool found = false;
+  reader.read_transaction(
+      [&] { found = reader.has_key("example.com", "s1") && reader.find_key("example.com", "s1"); });
+  EXPECT_TRUE(found);
+  EXPECT_THROW(reader.read_transaction([&] {
+    reader.has_key("example.com", "s1");
+    throw Error(ErrorKind::temporary, "test: failure inside");
+  }),
+               Error);
+  // No read lock is left behind: a writer commits at once (it would fail
+  // with "database is locked" after the busy timeout otherwise).
+  store.transaction([&] { EXPECT_TRUE(store.delete_key("example.com", "s1")); });
+  reader.read_transaction([&] { EXPECT_FALSE(reader.has_key("example.com", "s1")); });
 }
 
 }  // namespace

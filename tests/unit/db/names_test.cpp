@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {

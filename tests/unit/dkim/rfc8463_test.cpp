@@ -8,6 +8,7 @@
 #include "filter/crypto/key.h"
 #include "filter/dkim/header_picker.h"
 #include "filter/dkim/signer.h"
+#include "filter/dkim/tag_list.h"
 #include "filter/mail/header_block.h"
 
 namespace dkim {
@@ -39,7 +40,8 @@ TEST_F(Rfc8463, BodyHashMatches) {
   BodyHasher relaxed(Canon::relaxed);
   relaxed.update(body);
   EXPECT_EQ(relaxed.finish(), "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
-  EXPECT_EQ(find_tag(signature(0).substr(15), "bh"), "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
+  EXPECT_EQ(parse_signature_field(signature(0).substr(15)).body_hash,
+            "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=");
 }
 
 // Re-signs the published field (b= emptied) and compares with its b=.
@@ -47,17 +49,10 @@ void expect_reproduces(std::string_view field, const std::string& key_file,
                        const std::vector<mail::HeaderField>& fields, Canon canon = Canon::relaxed,
                        const std::string& body_hash = "2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=") {
   auto key = crypto::PrivateKey::from_pem(test::read_file(test::vector_path(key_file)));
-  std::string_view value = field.substr(field.find(':') + 1);
-  auto published_b = find_tag(value, "b");
-  auto h = find_tag(value, "h");
-  ASSERT_TRUE(published_b && h);
-  std::vector<std::string> names;
-  for (std::size_t start = 0;;) {
-    auto colon = h->find(':', start);
-    names.push_back(h->substr(start, colon == std::string::npos ? std::string::npos : colon - start));
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
+  SignatureFieldTags tags = parse_signature_field(field.substr(field.find(':') + 1));
+  ASSERT_TRUE(tags.signature && tags.has_headers);
+  const auto& published_b = tags.signature;
+  const std::vector<std::string>& names = tags.headers;
   ASSERT_EQ(names.size(), 8u);
   std::string stripped(field);
   auto b_at = stripped.find(" b=") + 3;

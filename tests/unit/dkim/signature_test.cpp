@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "filter/dkim/tag_list.h"
+
 namespace dkim {
 namespace {
 
@@ -68,13 +70,6 @@ TEST(SignatureWriter, CarriesEveryTag) {
   EXPECT_EQ(find_tag(value, "b"), "c2ln");
   EXPECT_EQ(find_tag(value, "h")->substr(0, 15), "from:from:date:");
   EXPECT_FALSE(find_tag(value, "l"));  // never l=
-}
-
-TEST(FindTag, ToleratesGarbage) {
-  EXPECT_EQ(find_tag(" d = Example.COM ; s=x", "d"), "Example.COM");
-  EXPECT_FALSE(find_tag("", "d"));
-  EXPECT_FALSE(find_tag(";;;===;", "d"));
-  EXPECT_EQ(find_tag("b=ab\r\n cd; bh=x", "b"), "abcd");
 }
 
 }  // namespace

@@ -87,5 +87,18 @@ TEST(DomainName, ParentsStopBeforeTheTld) {
   EXPECT_EQ(domain_and_parents(""), V{});
 }
 
+TEST(DomainName, ProblemsAreNamed) {
+  EXPECT_EQ(domain_problem("example.com"), "");
+  EXPECT_EQ(domain_problem(""), "empty domain name");
+  EXPECT_EQ(domain_problem("localhost"), "domain name 'localhost' needs at least two labels");
+  EXPECT_EQ(domain_problem("a-.com"), "invalid domain name 'a-.com': label starts or ends with '-'");
+  EXPECT_EQ(domain_problem("example.123"), "invalid domain name 'example.123': all-numeric top-level label");
+  std::string why;
+  EXPECT_FALSE(normalize_domain("ex\xF0\x9F\x98\x80mple.de", &why));
+  EXPECT_EQ(why, "invalid internationalised domain name 'ex\xF0\x9F\x98\x80mple.de'");
+  EXPECT_EQ(strip_root_dot("example.com."), "example.com");
+  EXPECT_EQ(strip_root_dot("example.com"), "example.com");
+}
+
 }  // namespace
 }  // namespace dkim::mail

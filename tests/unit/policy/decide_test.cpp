@@ -464,5 +464,58 @@ TEST_F(Decide, DirectoryErrorsPropagate) {
   EXPECT_THROW(decide(request_, failing), std::runtime_error);
 }
 
+// ---- mailbox wildcards and bare logins (dkim-filter(8) rule 1) ----------
+
+TEST_F(Decide, MailboxWildcardSignsALoginWithoutARow) {
+  directory_.add_user(login_user("*@example.com", "example.com", {"s1"}));
+  request_.sasl_user = "bob@example.com";
+  request_.from_values = {" <bob@example.com>"};
+  Decision d = run();
+  EXPECT_TRUE(d.sign) << d.reason;
+  EXPECT_EQ(d.user, "*@example.com");
+  EXPECT_EQ(directory_.login_lookups, (std::vector<std::string>{"bob@example.com", "*@example.com"}));
+}
+
+TEST_F(Decide, ListedLoginOverridesTheWildcard) {
+  directory_.add_user(login_user("*@example.com", "example.com", {"s1"}));
+  UserRecord carol = login_user("carol@example.com", "example.com", {});
+  directory_.add_user(carol);
+  request_.sasl_user = "Carol@example.com";
+  expect_not_signed(run(), "no-selector");
+  EXPECT_EQ(directory_.login_lookups, std::vector<std::string>{"carol@example.com"});
+  carol.selectors = {"s1"};
+  carol.reauthenticating = true;
+  directory_.add_user(carol);
+  expect_not_signed(run(), "reauthenticating");
+}
+
+TEST_F(Decide, WildcardIsForExactlyItsDomain) {
+  directory_.add_user(login_user("*@example.com", "example.com", {"s1"}));
+  request_.sasl_user = "dave@shop.example.com";
+  request_.from_values = {" <dave@shop.example.com>"};
+  expect_not_signed(run(), "unknown-user");
+  EXPECT_EQ(directory_.login_lookups,
+            (std::vector<std::string>{"dave@shop.example.com", "*@shop.example.com"}));
+}
+
+TEST_F(Decide, WildcardKeepsRuleFour) {
+  directory_.add_user(login_user("*@example.com", "example.com", {"s1"}));
+  directory_.add_key("example.org", "s1");
+  request_.sasl_user = "bob@example.com";
+  request_.from_values = {" <bob@example.org>"};
+  expect_not_signed(run(), "foreign-domain");
+}
+
+TEST_F(Decide, BareLoginSignsForItsDomain) {
+  directory_.add_user(login_user("alice", "example.com", {"s1"}));
+  request_.sasl_user = "Alice";
+  Decision d = run();
+  EXPECT_TRUE(d.sign) << d.reason;
+  EXPECT_EQ(d.user, "alice");
+  // No '@': no wildcard to fall back on.
+  request_.sasl_user = "bob";
+  expect_not_signed(run(), "unknown-user");
+}
+
 }  // namespace
 }  // namespace dkim::policy

@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "filter/dkim/error.h"
+#include "filter/base/error.h"
 
 namespace dkim {
+
+const ExitCodeInfo* exit_code_info(int code) noexcept {
+  for (const ExitCodeInfo& row : kExitCodes)
+    if (row.code == code) return &row;
+  return nullptr;
+}
 
 int exit_code_for(ErrorKind kind) noexcept {
   switch (kind) {
