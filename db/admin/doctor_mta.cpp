@@ -61,7 +61,13 @@ class Postconf {
     while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
     return v;
   }
-  std::string main_cf() const { return (dir_.empty() ? std::string("/etc/postfix") : dir_) + "/main.cf"; }
+  /// Where main.cf is: DIR, else postconf's config_directory (which it
+  /// cannot tell without a main.cf: then Debian's /etc/postfix).
+  std::string main_cf() const {
+    if (!dir_.empty()) return dir_ + "/main.cf";
+    std::string dir = value("config_directory");
+    return (dir.empty() ? std::string("/etc/postfix") : dir) + "/main.cf";
+  }
 
  private:
   std::string dir_;
@@ -191,6 +197,15 @@ void check_postfix(const MtaExpectations& expect, Findings& out) {
     if (!used)
       out.add("no Postfix service hands mail to " + s.name + ": nothing is signed",
               "add -o content_filter=" + s.name + ":dummy to the submission and submissions services");
+    for (const auto& o : overrides) {
+      auto w = words(o);
+      if (smtp.empty() && w.size() == 3 && o.rfind("pickup/", 0) == 0 &&
+          o.find("/content_filter =") != std::string::npos && w[2].rfind(s.name + ":", 0) == 0)
+        out.add(
+            "pickup has -o content_filter=" + w[2] + ", but " + s.name +
+                " re-injects through sendmail, which enters through pickup: a loop",
+            "re-inject over SMTP (--smtp, examples/postfix/master-smtp.cf) or remove the filter from pickup");
+    }
     if (main_filter.rfind(s.name + ":", 0) == 0 && smtp.empty())
       out.add("main.cf sets content_filter = " + main_filter +
                   ": mail re-injected through sendmail is filtered again, without end",

@@ -196,6 +196,19 @@ cp "$work/master.good" "$PF/master.cf"
 postconf -c "$PF" -e content_filter=dkimfilter:dummy
 finds "main.cf sets content_filter = dkimfilter:dummy: mail re-injected through sendmail is filtered again" "filter loop"
 postconf -c "$PF" -X content_filter
+postconf -c "$PF" -P pickup/unix/content_filter=dkimfilter:dummy
+finds "pickup has -o content_filter=dkimfilter:dummy, but dkimfilter re-injects through sendmail" "pickup filtered with sendmail re-injection"
+cp "$work/master.good" "$PF/master.cf"
+# The SMTP variant: pickup may be filtered, the re-injection smtpd must not filter again.
+cp /etc/postfix/master.cf.proto "$PF/master.cf"
+sed -e "s#/usr/sbin/dkim-filter #$DKIM_BUILD/dkim-filter #" -e "s#/var/lib/dkim-filter/dkim.db#$DB#" \
+  -e "s#user=dkim-filter#user=nobody#" "$DKIM_SRC/examples/postfix/master-smtp.cf" >> "$PF/master.cf"
+healthy "the SMTP re-injection example"
+postconf -c "$PF" -P '127.0.0.1:10026/inet/content_filter=dkimfilter:dummy'
+finds 'the re-injection smtpd 127.0.0.1:10026 has no "-o content_filter=": signed mail loops' "re-injection smtpd filters again"
+sed -i '/^127.0.0.1:10026/,$d' "$PF/master.cf"
+finds "re-injects to 127.0.0.1:10026, but master.cf has no smtpd there" "no re-injection smtpd"
+cp "$work/master.good" "$PF/master.cf"
 sed -i '/^dkimfilter/,$d' "$PF/master.cf"
 finds "no Postfix pipe\(8\) service runs dkim-filter" "no dkimfilter service"
 cp "$work/master.good" "$PF/master.cf"

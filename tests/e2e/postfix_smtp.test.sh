@@ -98,11 +98,13 @@ note "locally submitted mail signed as the default-user"
 #    and the filter is killed while the kernel holds less of the message
 #    than its size (so the final "." cannot have been written). Then smtpd
 #    resumes and sees the connection end without it.
-postconf -c "$PF_CONF" -P "127.0.0.1:$PF_REINJECT_PORT/inet/smtpd_data_restrictions=sleep 3"
+postconf -c "$PF_CONF" -e 'e2e_pause_at_data = sleep 3'
+postconf -c "$PF_CONF" -P "127.0.0.1:$PF_REINJECT_PORT/inet/smtpd_data_restrictions=\$e2e_pause_at_data"
 postfix -c "$PF_CONF" reload >/dev/null 2>&1 || die "postfix reload failed"
 big=$E2E_TMP/sent-killed.eml
 {
-  printf 'From: alice@customer-a.example\nTo: rcpt@dest.example\nSubject: e2e killed\nMessage-ID: <killed.%s@e2e.test>\n\n' "$$"
+  printf 'From: alice@customer-a.example\nTo: rcpt@dest.example\nSubject: e2e killed\nDate: %s\nMessage-ID: <killed.%s@e2e.test>\n\n' \
+    "$(date -R)" "$$"
   $PY -c 'import sys; sys.stdout.write(("z" * 99 + "\n") * 400000)'
 } >"$big"
 size=$(stat -c %s "$big")
