@@ -11,7 +11,7 @@ set(DKIM_PACKAGING_DIR ${CMAKE_SOURCE_DIR}/packaging)
 # name and time out of the .gz, so two builds give the same bytes.
 find_program(DKIM_GZIP gzip REQUIRED)
 set(DKIM_MAN_PAGES)
-foreach(page dkim-filter.8 dkim-filter-admin.8)
+foreach(page dkim-filter.8 dkim-filter-milter.8 dkim-filter-admin.8)
   set(out ${CMAKE_BINARY_DIR}/man/${page})
   add_custom_command(OUTPUT ${out}.gz
     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
@@ -24,6 +24,10 @@ foreach(page dkim-filter.8 dkim-filter-admin.8)
 endforeach()
 add_custom_target(man-pages ALL DEPENDS ${DKIM_MAN_PAGES})
 install(FILES ${DKIM_MAN_PAGES} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+
+# dkim-filter-milter's systemd unit: installed, not enabled (the
+# administrator points Postfix at it first).
+install(FILES ${DKIM_PACKAGING_DIR}/dkim-filter-milter.service DESTINATION lib/systemd/system)
 
 # The MTA examples as the administrator copies them, with the README and
 # the licence. Test scaffolding never lives under examples/.
@@ -42,7 +46,8 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "DKIM signing filter for Postfix and Exim"
 set(CPACK_PACKAGE_DESCRIPTION
     "dkim-filter signs the mail of authenticated outgoing users as it leaves\n"
     "Postfix (pipe(8) content filter) or Exim (transport_filter), one short-lived\n"
-    "process per message. Keys are kept per domain and a DKIM selector per\n"
+    "process per message, or as a milter daemon (dkim-filter-milter, Postfix\n"
+    "smtpd_milters and non_smtpd_milters). Keys are kept per domain and a DKIM selector per\n"
     "outgoing user in an SQLite database managed with dkim-filter-admin.\n"
     "Signatures are rsa-sha256 (RFC 6376, RFC 8301) or ed25519-sha256 (RFC 8463).")
 string(REPLACE ";" "" CPACK_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION}")

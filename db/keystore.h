@@ -56,6 +56,14 @@ class KeyStore : public policy::Directory {
   ~KeyStore() override;
 
   int schema_version() const;
+  /// PRAGMA data_version: a number that changes whenever another connection
+  /// commits to the file (sqlite.org/pragma.html#pragma_data_version), so a
+  /// long-lived reader knows when its cached keys may be stale.
+  long long data_version();
+  /// Frees the connection's page cache (sqlite3_db_release_memory); with
+  /// the cleansing allocator, the key rows it held are wiped. A reader that
+  /// stays open calls it after each lookup, so no key text stays cached.
+  void release_memory();
   const std::string& path() const { return path_; }
 
   // ---- lookups (filter and admin) --------------------------------------

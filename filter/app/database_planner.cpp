@@ -11,26 +11,10 @@
 #include "filter/dkim/tag_list.h"
 #include "filter/mail/ascii.h"
 #include "filter/policy/decide.h"
+#include "filter/policy/request.h"
 
 namespace dkim::app {
 namespace {
-
-// What decide() needs from the message: every From value, and the d= of
-// every signature already present (rule 6, "their own DKIM").
-policy::Request make_request(const Options& o, const mail::HeaderBlock& headers) {
-  policy::Request r;
-  r.sasl_user = o.sasl_user;
-  r.client_ip = o.client_ip;
-  r.default_user = o.default_user;
-  for (const auto& f : headers.fields) {
-    if (mail::same_name(f.name, "From")) r.from_values.emplace_back(f.value());
-    if (mail::same_name(f.name, kSignatureFieldName)) {
-      if (auto d = parse_signature_field(f.value()).domain)
-        r.existing_signature_domains.push_back(mail::ascii_lower(*d));
-    }
-  }
-  return r;
-}
 
 class DatabasePlanner : public Planner {
  public:
@@ -52,7 +36,8 @@ class DatabasePlanner : public Planner {
 
  private:
   Plan plan_in_transaction(const mail::HeaderBlock& headers, LogLine& log) {
-    policy::Decision d = policy::decide(make_request(o_, headers), *store_);
+    policy::Decision d =
+        policy::decide(policy::make_request(o_.sasl_user, o_.client_ip, o_.default_user, headers), *store_);
     log.set("user", d.user);
     log.set("domain", d.from_domain);
     // Skipped selectors are logged as stored; LogLine quotes and escapes

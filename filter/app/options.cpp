@@ -164,7 +164,11 @@ std::string read_config_file(const std::string& path, bool must_exist, po::varia
   std::istringstream in(text);
   try {
     po::variables_map file;
-    po::store(po::parse_config_file(in, shared_options()), file);
+    // One file serves dkim-filter and dkim-filter-milter: the milter's own
+    // option is accepted here and not used.
+    po::options_description file_options;
+    file_options.add(shared_options()).add_options()("socket", po::value<std::string>());
+    po::store(po::parse_config_file(in, file_options), file);
     Options probe;
     apply_values(file, probe, ErrorKind::config, "config: " + path);
     vm = std::move(file);

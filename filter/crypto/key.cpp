@@ -359,7 +359,11 @@ PrivateKey::~PrivateKey() = default;
 
 PrivateKey PrivateKey::from_pem(std::string_view pem, bool thorough) {
   if (pem.size() > (1 << 20)) fail(ErrorKind::config, "key file too large to be a private key");
-  EvpPkeyPtr pkey = fast_decode(pem);
+  // With a secure heap (secure_heap.h, a long-lived process) OpenSSL's own
+  // decoder reads the key: its ASN.1 reader allocates the secret numbers
+  // there, and OpenSSL 3.0 keeps the numbers of fast_decode's direct import
+  // in the ordinary heap. Such a process parses each key once.
+  EvpPkeyPtr pkey = CRYPTO_secure_malloc_initialized() ? nullptr : fast_decode(pem);
   if (!pkey) {
     BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     if (!bio) fail(ErrorKind::temporary, "out of memory");

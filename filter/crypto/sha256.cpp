@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "filter/crypto/sha256.h"
 
+#include <openssl/crypto.h>
 #include <openssl/sha.h>
 
 #include <cstring>
@@ -15,6 +16,9 @@ struct Sha256::State {
   static constexpr std::size_t kGather = 4096;
   unsigned char buf[kGather];
   std::size_t used = 0;
+  // What was hashed may be secret (the milter digests key rows to notice a
+  // change): nothing of it stays in freed memory.
+  ~State() { OPENSSL_cleanse(this, sizeof *this); }
 };
 
 #pragma GCC diagnostic push

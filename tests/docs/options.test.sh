@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The man pages and --help must agree: every option that --help lists (of
-# dkim-filter, and of every dkim-filter-admin command) is documented in the
+# dkim-filter, dkim-filter-milter, and of every dkim-filter-admin command) is documented in the
 # man page's section for it, and the man page documents no option that
 # --help does not know. Both pages must render without a warning.
 set -euo pipefail
@@ -10,7 +10,7 @@ DKIM_BUILD=${DKIM_BUILD:-$DKIM_SRC/build}
 PY=/usr/bin/python3
 fail() { echo "FAIL [docs.options]: $*" >&2; exit 1; }
 
-for b in dkim-filter dkim-filter-admin; do
+for b in dkim-filter dkim-filter-milter dkim-filter-admin; do
   [ -x "$DKIM_BUILD/$b" ] || fail "$DKIM_BUILD/$b not built"
   [ -f "$DKIM_SRC/man/$b.8" ] || fail "man/$b.8 missing"
 done
@@ -35,6 +35,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$DKIM_BUILD/dkim-filter" --help >"$work/filter.help" || fail "dkim-filter --help exited $?"
+"$DKIM_BUILD/dkim-filter-milter" --help >"$work/milter.help" || fail "dkim-filter-milter --help exited $?"
 "$DKIM_BUILD/dkim-filter-admin" --help >"$work/admin.help" || fail "dkim-filter-admin --help exited $?"
 # The command list of the overview: "  key generate DOMAIN ..." -> "key
 # generate". The command column ends at the first run of two spaces; the
@@ -109,6 +110,17 @@ if not cfg_help:
     errors.append('dkim-filter --help: no "Options (also valid in the config file)" group')
 compare('dkim-filter config-file options', cfg_help,
         fm.get(('OPTIONS', 'Options also valid in the configuration file'), set()))
+
+# dkim-filter-milter: the same two checks.
+milter_help = open(os.path.join(work, 'milter.help')).read()
+mm = man_sections(os.path.join(man, 'dkim-filter-milter.8'))
+compare('dkim-filter-milter', help_options(milter_help),
+        set().union(*[v for (sh, _), v in mm.items() if sh == 'OPTIONS']))
+cfg_help = help_options(milter_help, 'Options (also valid in the config file)')
+if not cfg_help:
+    errors.append('dkim-filter-milter --help: no "Options (also valid in the config file)" group')
+compare('dkim-filter-milter config-file options', cfg_help,
+        mm.get(('OPTIONS', 'Options also valid in the configuration file'), set()))
 
 # dkim-filter-admin: one man subsection per command, plus the options that
 # every command accepts (documented once, under OPTIONS).

@@ -62,7 +62,7 @@ trap 'exit 130' INT TERM
 # ---- build ------------------------------------------------------------------
 [ -f "$DKIM_BUILD/CPackConfig.cmake" ] ||
   fail "$DKIM_BUILD has no CPackConfig.cmake (CMakeLists.txt must include cmake/Packaging.cmake)"
-cmake --build "$DKIM_BUILD" -j2 --target dkim-filter dkim-filter-admin man-pages >"$work/build.log" 2>&1 ||
+cmake --build "$DKIM_BUILD" -j2 --target dkim-filter dkim-filter-admin dkim-filter-milter man-pages >"$work/build.log" 2>&1 ||
   { tail -20 "$work/build.log" >&2; fail "build failed"; }
 (cd "$DKIM_BUILD" && cpack -G DEB -B "$work/pkg") >"$work/cpack.log" 2>&1 ||
   { tail -20 "$work/cpack.log" >&2; fail "cpack -G DEB failed"; }

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// What a long-lived reader (dkim-filter-milter) asks to notice changes.
+#include "db/keystore.h"
+#include "db/keystore_impl.h"
+
+namespace dkim::db {
+
+long long KeyStore::data_version() { return query_integer(impl_->db.get(), "PRAGMA data_version"); }
+
+void KeyStore::release_memory() { sqlite3_db_release_memory(impl_->db.get()); }
+
+}  // namespace dkim::db

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include "filter/milter/key_cache.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "filter/base/error.h"
+#include "milter_fixture.h"
+
+namespace dkim::milter {
+namespace {
+
+policy::Request request(const std::string& user, const std::string& from = "Alice <alice@example.com>") {
+  policy::Request r;
+  r.sasl_user = user;
+  r.from_values = {" " + from + "\r\n"};
+  return r;
+}
+
+class KeyCacheTest : public test::DatabaseTest {};
+
+TEST_F(KeyCacheTest, ParsesAKeyOnceAndReusesIt) {
+  KeyCache cache(path_);
+  auto first = cache.decide(request("alice@example.com"));
+  ASSERT_TRUE(first.decision.sign) << first.decision.reason;
+  ASSERT_EQ(first.keys.size(), 1u);
+  auto second = cache.decide(request("alice@example.com"));
+  EXPECT_EQ(second.keys[0].get(), first.keys[0].get());
+  auto s = cache.stats();
+  EXPECT_EQ(s.opens, 1u);
+  EXPECT_EQ(s.parses, 1u);
+  EXPECT_EQ(s.reloads, 0u);
+}
+
+TEST_F(KeyCacheTest, OrdinaryRefusalsAreAnswersNotExceptions) {
+  KeyCache cache(path_);
+  EXPECT_EQ(cache.decide(request("nobody@example.com")).decision.reason, "unknown-user");
+  EXPECT_EQ(cache.decide(request("alice@example.com", "x@other.example")).decision.reason, "foreign-domain");
+}
+
+TEST_F(KeyCacheTest, SeesAUserChangeWithoutRestartAndKeepsUnchangedKeys) {
+  KeyCache cache(path_);
+  auto before = cache.decide(request("alice@example.com"));
+  {
+    auto w = writer();
+    add_key(w, "example.com", "s2");
+    add_user(w, "alice@example.com", "example.com", {"s1", "s2"});
+  }
+  auto after = cache.decide(request("alice@example.com"));
+  ASSERT_EQ(after.keys.size(), 2u);
+  EXPECT_EQ(after.keys[0].get(), before.keys[0].get()) << "unchanged s1 row must not be parsed again";
+  auto s = cache.stats();
+  // The commit is noticed: a new data_version (another connection wrote),
+  // or with the rollback journal a changed file that is opened again.
+  EXPECT_GE(s.opens + s.reloads, 2u);
+  EXPECT_EQ(s.parses, 2u);
+}
+
+TEST_F(KeyCacheTest, AReplacedKeyIsParsedAgain) {
+  KeyCache cache(path_);
+  auto before = cache.decide(request("alice@example.com"));
+  {
+    auto w = writer();
+    w.delete_key("example.com", "s1");
+    add_key(w, "example.com", "s1");
+  }
+  auto after = cache.decide(request("alice@example.com"));
+  ASSERT_EQ(after.keys.size(), 1u);
+  EXPECT_NE(after.keys[0].get(), before.keys[0].get());
+  EXPECT_NE(after.keys[0]->key.public_key().dns_value(), before.keys[0]->key.public_key().dns_value());
+}
+
+TEST_F(KeyCacheTest, ADeletedKeyStopsSigning) {
+  KeyCache cache(path_);
+  ASSERT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
+  writer().delete_key("example.com", "s1");
+  EXPECT_EQ(cache.decide(request("alice@example.com")).decision.reason, "no-key");
+}
+
+TEST_F(KeyCacheTest, ARestoreThatReplacesTheFileIsSeen) {
+  KeyCache cache(path_);
+  ASSERT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
+  // Another database renamed over the path, as a restore does.
+  std::string other = dir_ + "/restored.db";
+  {
+    auto store = db::KeyStore::create(other);
+    add_key(store, "example.com", "s9");
+    add_user(store, "alice@example.com", "example.com", {"s9"});
+  }
+  ASSERT_EQ(std::rename(other.c_str(), path_.c_str()), 0);
+  std::filesystem::remove(path_ + "-wal");
+  std::filesystem::remove(path_ + "-shm");
+  auto d = cache.decide(request("alice@example.com"));
+  ASSERT_TRUE(d.decision.sign) << d.decision.reason;
+  EXPECT_EQ(d.decision.keys[0].selector, "s9");
+  EXPECT_EQ(cache.stats().opens, 2u);
+}
+
+TEST_F(KeyCacheTest, AnUnsafeModeIsRefusedAtTheNextMessage) {
+  KeyCache cache(path_);
+  ASSERT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  try {
+    cache.decide(request("alice@example.com"));
+    FAIL() << "a database others can read was used";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+  }
+  ASSERT_EQ(::chmod(path_.c_str(), 0640), 0);
+  EXPECT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
+}
+
+TEST_F(KeyCacheTest, AMissingDatabaseIsAnErrorUntilItComesBack) {
+  std::string moved = dir_ + "/moved.db";
+  ASSERT_EQ(std::rename(path_.c_str(), moved.c_str()), 0);
+  KeyCache cache(path_);
+  EXPECT_THROW(cache.decide(request("alice@example.com")), Error);
+  ASSERT_EQ(std::rename(moved.c_str(), path_.c_str()), 0);
+  EXPECT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
+}
+
+}  // namespace
+}  // namespace dkim::milter
