@@ -31,11 +31,14 @@ bool filter_can_open(const Context& ctx, const std::string& filter_user, const s
     warn("not root: not checked whether " + filter_user + " can open the database");
     return true;
   }
+  // 0: it opens; 1: it cannot (printed); 2: a configuration problem of
+  // the database itself, which root's own open below reports (exit 78).
   int rc = run_as(*account, [&] {
     try {
       db::KeyStore::open_reader(ctx.db_path);
       return 0;
     } catch (const Error& e) {
+      if (e.kind() == ErrorKind::config) return 2;
       std::cout << "user: " << user << "\n"
                 << "decision: tempfail (as " << account->name
                 << ", the filter cannot open the database: " << e.what()
@@ -43,7 +46,7 @@ bool filter_can_open(const Context& ctx, const std::string& filter_user, const s
       return 1;
     }
   });
-  return rc == 0;
+  return rc != 1;
 }
 
 }  // namespace
