@@ -71,5 +71,10 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postfix | exim4-daemon-heavy, python3-dkim")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${DKIM_PACKAGING_DIR}/postinst ${DKIM_PACKAGING_DIR}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)  # maintainer scripts 0755
+# Built-Using: the source packages of the archives linked into the static
+# dkim-filter (cmake/BuildInfo.cmake computes them with dpkg-query at
+# configure time); cmake/BuiltUsing.cmake writes the field.
+set(CPACK_DKIM_BUILT_USING "${DKIM_BUILT_USING}")
+set(CPACK_POST_BUILD_SCRIPTS ${CMAKE_SOURCE_DIR}/cmake/BuiltUsing.cmake)
 set(CPACK_SOURCE_GENERATOR "")
 include(CPack)

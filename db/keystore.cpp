@@ -2,6 +2,8 @@
 #include "db/keystore.h"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +47,36 @@ const std::string kUserByIpSql = [] {
 
 [[noreturn]] void fail(ErrorKind kind, const std::string& what) { throw Error(kind, "keystore: " + what); }
 
+// "dkim-filter (uid 998)": who was refused, for the advice that follows.
+std::string this_user() {
+  uid_t uid = ::geteuid();
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  std::string name = ::getpwuid_r(uid, &pw, buf, sizeof buf, &found) == 0 && found ? pw.pw_name : "uid";
+  return name + " (uid " + std::to_string(uid) + ")";
+}
+
+std::string group_of(gid_t gid) {
+  struct group gr {};
+  struct group* found = nullptr;
+  char buf[4096];
+  return ::getgrgid_r(gid, &gr, buf, sizeof buf, &found) == 0 && found ? gr.gr_name : std::to_string(gid);
+}
+
+// A reader that may not read the file (or reach it) gets a message naming
+// the file, the user it runs as and the fix, instead of SQLite's "unable
+// to open database file". Temporary, as any unreadable database (the MTA
+// retries once the permissions are fixed).
+void check_readable(const std::string& path, const struct stat& st) {
+  if (::access(path.c_str(), R_OK) == 0) return;
+  int saved = errno;
+  fail(ErrorKind::temporary, "cannot read " + path + " as " + this_user() + ": " + std::strerror(saved) +
+                                 "; the filter's user must be in the database's group " +
+                                 group_of(st.st_gid) +
+                                 " and the file mode 0640 (dkim-filter-admin doctor checks this)");
+}
+
 std::string mode_text(mode_t mode) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
@@ -60,9 +92,14 @@ std::string mode_text(mode_t mode) {
 struct stat stat_database(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT)
+    int saved = errno;
+    if (saved == ENOENT)
       fail(ErrorKind::config, "database " + path + " does not exist (create it with dkim-filter-admin init)");
-    fail(ErrorKind::temporary, "cannot stat " + path + ": " + std::strerror(errno));
+    if (saved == EACCES)
+      fail(ErrorKind::temporary, "cannot reach " + path + " as " + this_user() +
+                                     ": Permission denied; its directory must let the filter's user in (the "
+                                     "package makes it root:dkim-filter mode 2750)");
+    fail(ErrorKind::temporary, "cannot stat " + path + ": " + std::strerror(saved));
   }
   if (S_ISLNK(st.st_mode)) {
     char target[4096];
@@ -221,6 +258,7 @@ KeyStore KeyStore::open_reader(const std::string& path) {
   // The files hold private keys: refuse them rather than sign with keys the
   // whole machine can read.
   check_private(path, st);
+  check_readable(path, st);
   auto impl = std::make_unique<Impl>();
   impl->db = open_sqlite(path, SQLITE_OPEN_READONLY);
   try {

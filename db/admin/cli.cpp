@@ -11,6 +11,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "db/admin/process.h"
 #include "filter/base/error.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/canonicalize.h"
@@ -163,7 +164,44 @@ std::string read_input(const std::string& file) {
   return data;
 }
 
+namespace {
+
+std::string parent_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+void check_access(const Context& ctx, bool write) {
+  const std::string& path = ctx.db_path;
+  std::string dir = parent_of(path);
+  struct stat st {};
+  std::string denied;
+  gid_t gid = 0;
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno != EACCES) return;  // missing: the open names the fix (init)
+    denied = "cannot reach " + path + " (" + std::strerror(errno) + ")";
+    struct stat dst {};
+    gid = ::stat(dir.c_str(), &dst) == 0 ? dst.st_gid : 0;
+  } else {
+    gid = st.st_gid;
+    if (::access(path.c_str(), write ? R_OK | W_OK : R_OK) != 0)
+      denied =
+          std::string("cannot ") + (write ? "write " : "read ") + path + " (" + std::strerror(errno) + ")";
+    else if (write && ::access(dir.c_str(), W_OK) != 0)  // the rollback journal is made beside it
+      denied = "cannot write in " + dir + " (" + std::strerror(errno) + ")";
+  }
+  if (denied.empty()) return;
+  throw Error(ErrorKind::config,
+              denied + " as " + current_user_text() +
+                  ": dkim-filter-admin needs root, or an account in the database's group " + group_name(gid) +
+                  (write ? " with group write permission" : ""));
+}
+
 db::KeyStore open_store(const Context& ctx) {
+  check_access(ctx, true);
   auto store = db::KeyStore::open_writer(ctx.db_path);
   struct stat st {};
   if (::stat(ctx.db_path.c_str(), &st) == 0 && (st.st_mode & 007))

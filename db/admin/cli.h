@@ -52,6 +52,13 @@ std::string iso_time(long long unix_time);
 /// Reads FILE, or stdin for "-" (at most 1 MiB: a key, not a mailbox).
 std::string read_input(const std::string& file);
 
+/// Refuses (Error(config)) a database this process cannot read (or, with
+/// `write`, write, journal included), naming the user it runs as and what
+/// it needs: root, or the database's group. A missing file passes (the
+/// open says so). Without it, SQLite would only say "unable to open
+/// database file" or "attempt to write a readonly database".
+void check_access(const Context& ctx, bool write);
+
 /// The database for a writing command; warns when others can read it
 /// (the filter would refuse it).
 db::KeyStore open_store(const Context& ctx);
@@ -80,5 +87,9 @@ int key_check_all(Context& ctx, const std::vector<std::string>& nameservers, int
                   const std::string& metrics_file);
 int cmd_token(Context& ctx, const std::vector<std::string>& args);
 int cmd_cluster(Context& ctx, const std::vector<std::string>& args);
+int cmd_doctor(Context& ctx, const std::vector<std::string>& args);
+int cmd_backup(Context& ctx, const std::vector<std::string>& args);
+int cmd_restore(Context& ctx, const std::vector<std::string>& args);
+int cmd_postfix(Context& ctx, const std::vector<std::string>& args);
 
 }  // namespace dkim::admin

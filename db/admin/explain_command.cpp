@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // explain: runs the filter's own decision code (policy::decide) against the
 // database the way the filter opens it, and prints the outcome.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "db/admin/cli.h"
+#include "db/admin/process.h"
 #include "db/names.h"
 #include "filter/base/error.h"
 #include "filter/mail/ascii.h"
@@ -11,6 +14,42 @@
 #include "filter/policy/decide.h"
 
 namespace dkim::admin {
+namespace {
+
+// The filter's own open of the database (permissions, side files, schema),
+// as the filter's user in a child process: root reads a database that the
+// filter may not. False, after printing the decision the filter would
+// reach (defer: exit 75), when it fails.
+bool filter_can_open(const Context& ctx, const std::string& filter_user, const std::string& user) {
+  auto account = find_account(filter_user);
+  if (!account) {
+    warn("no account " + filter_user +
+         ": not checked whether the filter can open the database (--filter-user)");
+    return true;
+  }
+  if (::geteuid() != 0 && ::geteuid() != account->uid) {
+    warn("not root: not checked whether " + filter_user + " can open the database");
+    return true;
+  }
+  // 0: it opens; 1: it cannot (printed); 2: a configuration problem of
+  // the database itself, which root's own open below reports (exit 78).
+  int rc = run_as(*account, [&] {
+    try {
+      db::KeyStore::open_reader(ctx.db_path);
+      return 0;
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::config) return 2;
+      std::cout << "user: " << user << "\n"
+                << "decision: tempfail (as " << account->name
+                << ", the filter cannot open the database: " << e.what()
+                << "; the MTA keeps the message and retries)\n";
+      return 1;
+    }
+  });
+  return rc != 1;
+}
+
+}  // namespace
 
 int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{
@@ -20,16 +59,21 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
       "IP address for a client without SASL), or which rule stops it.",
       {},
       0,
-      "Exit status: 0 the message would be signed, 1 it would not, 64/75/78 as for other "
-      "commands (78 also when the filter would refuse the database).\n"};
+      "Run as root, it first opens the database as the filter's user (--filter-user) the way the filter "
+      "does, and says so when that fails: the filter would defer the message.\n"
+      "Exit status: 0 the message would be signed, 1 it would not, 75 the filter's user cannot open the "
+      "database, 64/75/78 as for other commands (78 also when the filter would refuse the database).\n"};
   po::options_description opts("Options");
   opts.add_options()("user", po::value<std::string>()->required(), "SASL user, or the client IP address")(
-      "from", po::value<std::string>()->required(), "the From: header value");
+      "from", po::value<std::string>()->required(), "the From: header value")(
+      "filter-user", po::value<std::string>()->default_value("dkim-filter"),
+      "the account the filter runs as (Postfix pipe(8) user=; Exim: Debian-exim)");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  policy::Request request;
   std::string user = vm["user"].as<std::string>();
+  if (!filter_can_open(ctx, vm["filter-user"].as<std::string>(), user)) return exit_code::tempfail;
+  policy::Request request;
   // An address is the client of a message without SASL (-a), as the
   // filter's own rule 1 sees it; anything else is a SASL login (-u).
   (mail::canonical_ip(user) ? request.client_ip : request.sasl_user) = user;

@@ -76,7 +76,8 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
                    3,
                    ""};
   po::options_description opts("Options");
-  opts.add_options()("urlencoded", "the PEM is percent-encoded (the old control-panel API)")(
+  opts.add_options()("urlencoded",
+                     "the PEM is percent-encoded (%XX escapes, as web forms and URL-style APIs send it)")(
       "canon", po::value<std::string>()->default_value("relaxed/relaxed"), "canonicalization HEADER/BODY");
   po::variables_map vm;
   std::vector<std::string> pos;

@@ -11,11 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "build_info.h"
 #include "db/admin/cli.h"
 #include "db/cluster/cluster_config.h"
 #include "db/cluster/pg.h"
 #include "db/keystore.h"
+#include "db/version.h"
 #include "filter/base/error.h"
+#include "filter/crypto/version.h"
 
 namespace {
 
@@ -51,13 +54,28 @@ constexpr const char* kOverview =
     "  token delete NAME                     delete a token\n"
     "  cluster init [--roles]                create the cluster schema and key file\n"
     "  cluster import                        load --db into the cluster (keys encrypted)\n"
+    "  doctor                                check everything that can delay mail or leave it unsigned\n"
+    "  backup       FILE                     write a consistent copy of the database while mail flows\n"
+    "  restore      FILE                     check a backup and swap it in atomically\n"
+    "  postfix sender-logins                 the users as a Postfix smtpd_sender_login_maps table\n"
     "\n"
     "Global options: --config FILE (default /etc/dkim-filter/dkim-filter.conf\n"
     "when present), --db PATH, --cluster URL, --cluster-key FILE.\n"
     "\n"
-    "Every command takes --help. Exit status: 0 success, 64 usage, 65 refused\n"
+    "Every command takes --help; --version prints the version and the OpenSSL\n"
+    "and SQLite versions. Exit status: 0 success, 64 usage, 65 refused\n"
     "(not found, exists, invalid key), 75 database busy or unreadable,\n"
     "78 database missing or unusable; key check and explain add their own.\n";
+
+// The admin links OpenSSL and SQLite dynamically (the versions it runs
+// with); dkim-filter has them built in (Built-Using: the packages they
+// came from, which `doctor` compares with the installed ones).
+void print_version() {
+  std::cout << "dkim-filter-admin " << dkim::build::kVersion << "\n"
+            << "OpenSSL: " << dkim::crypto::openssl_version() << "\n"
+            << "SQLite: " << dkim::db::sqlite_version() << "\n";
+  if (*dkim::build::kBuiltUsing) std::cout << "dkim-filter built with: " << dkim::build::kBuiltUsing << "\n";
+}
 
 // Global options come before the command; the rest belongs to the command.
 size_t command_start(int argc, char** argv) {
@@ -68,7 +86,7 @@ size_t command_start(int argc, char** argv) {
       i += 2;
     } else if (a.rfind("--db=", 0) == 0 || a.rfind("--cluster=", 0) == 0 ||
                a.rfind("--cluster-key=", 0) == 0 || a.rfind("--config=", 0) == 0 || a == "--help" ||
-               a == "-h") {
+               a == "-h" || a == "--version") {
       i += 1;
     } else {
       break;
@@ -104,7 +122,8 @@ int run(int argc, char** argv) {
   global.add_options()("db", po::value<std::string>(), "key database path")(
       "cluster", po::value<std::string>(), "cluster mode: PostgreSQL connection URI")(
       "cluster-key", po::value<std::string>(), "cluster key file")(
-      "config", po::value<std::string>(), "configuration file")("help,h", "show this help");
+      "config", po::value<std::string>(), "configuration file")("help,h", "show this help")(
+      "version", "print the version and the OpenSSL and SQLite versions");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(static_cast<int>(start), argv).options(global).run(), vm);
@@ -128,6 +147,10 @@ int run(int argc, char** argv) {
     std::cout << kOverview;
     return 0;
   }
+  if (vm.count("version")) {
+    print_version();
+    return 0;
+  }
   if (rest.empty()) throw dkim::Error(dkim::ErrorKind::usage, "no command given (see --help)");
   std::string command = rest.front();
   rest.erase(rest.begin());
@@ -139,6 +162,10 @@ int run(int argc, char** argv) {
   if (command == "lifecycle") return dkim::admin::cmd_lifecycle(ctx, rest);
   if (command == "token") return dkim::admin::cmd_token(ctx, rest);
   if (command == "cluster") return dkim::admin::cmd_cluster(ctx, rest);
+  if (command == "doctor") return dkim::admin::cmd_doctor(ctx, rest);
+  if (command == "backup") return dkim::admin::cmd_backup(ctx, rest);
+  if (command == "restore") return dkim::admin::cmd_restore(ctx, rest);
+  if (command == "postfix") return dkim::admin::cmd_postfix(ctx, rest);
   throw dkim::Error(dkim::ErrorKind::usage, "unknown command '" + command + "' (see --help)");
 }
 

@@ -7,8 +7,9 @@
 
 namespace dkim::admin {
 
-// "the control panel's API" sent the PEM through urllib.quote: %XX escapes,
-// and '+' for a space from quote_plus (a literal '+' is always %2B there).
+// RFC 3986 §2.1 percent-encoding as web forms and Python's urllib.quote
+// produce it: %XX escapes, and '+' for a space from quote_plus (a literal
+// '+' is always %2B there).
 std::string percent_decode(const std::string& in) {
   std::string out;
   out.reserve(in.size());  // never reallocated: no stray copy of the key text

@@ -5,8 +5,9 @@
 namespace dkim::admin {
 
 /// Decodes the percent-encoded PEM that `key import --urlencoded` takes:
-/// %XX escapes and '+' for a space (Python's quote / quote_plus, as the old
-/// control panel's API used). Throws Error(data) on a broken escape.
+/// %XX escapes (RFC 3986 §2.1) and '+' for a space (Python's quote /
+/// quote_plus, as web forms and URL-style APIs send it). Throws
+/// Error(data) on a broken escape.
 std::string percent_decode(const std::string& in);
 
 }  // namespace dkim::admin

@@ -34,7 +34,8 @@ int user_add(Context& ctx, const std::vector<std::string>& args) {
       "domain", po::value<std::string>(),
       "bare logins and IP users: the domain (and subdomains) they sign for")(
       "any-domain", "may sign for any From domain that has a key for its selector (relays)")(
-      "reauthenticating", "a re-authenticating user: never signed");
+      "reauthenticating",
+      "a user whose mail is handed on to another server that logs in again and signs it: never signed here");
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "filter/app/filter_run.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -8,6 +10,7 @@
 #include "filter/app/log_line.h"
 #include "filter/app/output.h"
 #include "filter/app/plan.h"
+#include "filter/app/smtp_output.h"
 #include "filter/base/error.h"
 #include "filter/crypto/key.h"
 #include "filter/mail/fd_io.h"
@@ -32,6 +35,7 @@ class Run {
       : o_(o),
         input_(0),
         sendmail_(o.sendmail, o.sender, o.recipients),
+        smtp_(o.smtp, o.sender, o.recipients),
         started_(std::chrono::steady_clock::now()) {
     log_.set("queue_id", o.queue_id);
     log_.set("sender", o.sender);
@@ -260,13 +264,19 @@ class Run {
   }
 
   // Postfix mode: the whole message is in the spool; sendmail gets it as a
-  // file.
+  // file, or the SMTP client reads it from there (--smtp).
   int deliver_spool(mail::Spool& spool) {
     int message = spool.file();
     output_started_ = std::chrono::steady_clock::now();
     std::string error;
-    int status = sendmail_.send(message, error);
+    int status = o_.smtp.empty() ? sendmail_.send(message, error) : smtp_.send(message, error);
     if (!error.empty()) log_.set("error", error);
+    // pipe(8) puts what we print into the bounce or the deferral reason, as
+    // it would sendmail's own complaint: the listener's reply.
+    if (status != exit_code::ok && !o_.smtp.empty()) {
+      std::string line = "dkim-filter: " + error + "\n";
+      (void)!::write(2, line.data(), line.size());
+    }
     return finish(status);
   }
 
@@ -314,6 +324,7 @@ class Run {
   mail::LongLineWatch watch_;
   StdoutSink stdout_;
   Sendmail sendmail_;
+  SmtpSink smtp_;
   LogLine log_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point output_started_{};

@@ -13,8 +13,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "build_info.h"
 #include "db/config_options.h"
+#include "db/version.h"
+#include "filter/app/smtp_output.h"
 #include "filter/base/error.h"
+#include "filter/crypto/version.h"
 #include "filter/dkim/canonicalize.h"
 
 namespace po = boost::program_options;
@@ -36,7 +40,6 @@ bool is_token(const std::string& s) {
 }
 
 constexpr const char* kDefaultConfig = "/etc/dkim-filter/dkim-filter.conf";
-constexpr const char* kVersion = "dkim-filter 0.1.0";
 
 // Options that may also come from the config file.
 po::options_description shared_options() {
@@ -84,6 +87,8 @@ po::options_description command_line_options() {
       "client-address,a", po::value<std::string>(), "client IP address (Postfix ${client_address})")(
       "queue-id,q", po::value<std::string>(), "queue id, for the log line (Postfix ${queue_id})")(
       "stdout", "write the message to stdout (Exim transport_filter) instead of re-injecting it")(
+      "smtp", po::value<std::string>(),
+      "re-inject over ESMTP to this re-injection smtpd (IP:PORT, e.g. 127.0.0.1:10026) instead of sendmail")(
       "key", po::value<std::string>(), "sign with this PEM private key; no database, no rules")(
       "domain,d", po::value<std::string>(), "with --key: the signing domain (d=)")(
       "selector,s", po::value<std::string>(), "with --key: the selector (s=)")(
@@ -218,7 +223,12 @@ std::optional<Options> parse_options(int argc, char** argv) {
     return std::nullopt;
   }
   if (cli.count("version")) {
-    std::cout << kVersion << "\n";
+    // Both libraries are linked in statically: these are the versions that
+    // run, whatever the system's libssl3 / libsqlite3-0 (doctor compares).
+    std::cout << "dkim-filter " << build::kVersion << "\n"
+              << "OpenSSL: " << crypto::openssl_version() << "\n"
+              << "SQLite: " << db::sqlite_version() << "\n";
+    if (*build::kBuiltUsing) std::cout << "Built-Using: " << build::kBuiltUsing << "\n";
     return std::nullopt;
   }
   Options o;
@@ -231,6 +241,7 @@ std::optional<Options> parse_options(int argc, char** argv) {
   if (o.config_problem.empty()) apply_values(file, o, ErrorKind::config, "config");
   apply_values(cli, o, ErrorKind::usage, "options");
   o.to_stdout = cli.count("stdout") > 0;
+  o.smtp = get(cli, "smtp", "");
   o.have_sender = cli.count("sender") > 0;
   o.sender = get(cli, "sender", "");
   o.sasl_user = get(cli, "sasl-user", "");
@@ -263,6 +274,18 @@ void validate_options(const Options& o) {
     if (!o.have_sender)
       throw Error(ErrorKind::usage, "options: -f SENDER is required to re-inject (or use --stdout)");
     if (o.recipients.empty()) throw Error(ErrorKind::usage, "options: no recipients after --");
+  }
+  if (!o.smtp.empty()) {
+    if (o.to_stdout) throw Error(ErrorKind::usage, "options: --smtp and --stdout exclude each other");
+    if (std::string problem = smtp_target_problem(o.smtp); !problem.empty())
+      throw Error(ErrorKind::usage, "options: " + problem);
+    // RFC 5321 §4.1.2: an angle bracket ends a path; Postfix's flags=q
+    // quotes a localpart that needs it.
+    for (const auto& r : o.recipients)
+      if (r.find_first_of("<>") != std::string::npos)
+        throw Error(ErrorKind::usage, "options: angle bracket in a recipient");
+    if (o.sender.find_first_of("<>") != std::string::npos)
+      throw Error(ErrorKind::usage, "options: angle bracket in the sender");
   }
   if (has_line_break(o.sender)) throw Error(ErrorKind::usage, "options: line break in the sender");
   for (const auto& r : o.recipients)

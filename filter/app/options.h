@@ -15,6 +15,7 @@ struct Options {
   // Where the message goes.
   bool to_stdout = false;  ///< Exim mode
   std::string sendmail = "/usr/sbin/sendmail";
+  std::string smtp;    ///< --smtp HOST:PORT: re-inject over ESMTP instead of sendmail
   std::string sender;  ///< -f (may be empty: the null sender)
   bool have_sender = false;
   std::vector<std::string> recipients;  ///< after --

@@ -40,9 +40,14 @@ namespace exit_code {
 constexpr int ok = 0;
 constexpr int usage = 64;
 constexpr int dataerr = 65;
+constexpr int nouser = 67;
+constexpr int nohost = 68;
+constexpr int unavailable = 69;
 constexpr int software = 70;
 constexpr int oserr = 71;
 constexpr int tempfail = 75;
+constexpr int protocol = 76;
+constexpr int noperm = 77;
 constexpr int config = 78;
 }  // namespace exit_code
 
@@ -58,11 +63,22 @@ struct ExitCodeInfo {
 inline constexpr ExitCodeInfo kExitCodes[] = {
     {exit_code::ok, "EX_OK", "delivered, written, or the command succeeded", false},
     {exit_code::usage, "EX_USAGE", "bad command line", false},
-    {exit_code::dataerr, "EX_DATAERR", "the administrator's input was refused; nothing changed", false},
+    {exit_code::dataerr, "EX_DATAERR",
+     "the administrator's input was refused; nothing changed (--smtp: a 5xx reply, address or content)",
+     false},
+    {exit_code::nouser, "EX_NOUSER",
+     "--smtp: the re-injection server refused a recipient (X.1.1 user unknown)", false},
+    {exit_code::nohost, "EX_NOHOST", "--smtp: the re-injection server refused a recipient's host (X.1.2)",
+     false},
+    {exit_code::unavailable, "EX_UNAVAILABLE", "--smtp: any other 5xx reply of the re-injection server",
+     false},
     {exit_code::software, "EX_SOFTWARE", "internal error of an administrator's command", false},
     {exit_code::oserr, "EX_OSERR", "the system refused a resource (a process, a socket)", true},
     {exit_code::tempfail, "EX_TEMPFAIL",
      "a failure while handling a message (configuration included), or a busy database: try again", true},
+    {exit_code::protocol, "EX_PROTOCOL", "--smtp: the re-injection server refused a command (5xx X.5.x)",
+     false},
+    {exit_code::noperm, "EX_NOPERM", "--smtp: the re-injection server refused by policy (5xx X.7.x)", false},
     {exit_code::config, "EX_CONFIG", "configuration unusable, for a command an administrator runs", false},
 };
 

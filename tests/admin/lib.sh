@@ -4,6 +4,15 @@ ADMIN="$DKIM_BUILD/dkim-filter-admin"
 [[ -x "$ADMIN" ]] || { echo "FAIL: $ADMIN not built"; exit 1; }
 work=$(mktemp -d)
 export DKIM_FILTER_DB="$work/db/dkim.db"
+# The database directory as the package makes it (root:dkim-filter 2750)
+# when the filter's account exists: explain, run as root, opens the
+# database as that account first, as the filter would.
+if getent group dkim-filter > /dev/null; then
+  chmod 0755 "$work"
+  mkdir -p "$work/db"
+  chgrp dkim-filter "$work/db" && chmod 2750 "$work/db"
+  DB_DIR_PRESET=1
+fi
 DB="$DKIM_FILTER_DB"
 fails=0
 # The schema version a fresh database gets: the newest db/schema/NNNN_*.sql.

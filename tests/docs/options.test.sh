@@ -40,12 +40,12 @@ trap 'rm -rf "$work"' EXIT
 "$DKIM_BUILD/dkim-filter-web" --help >"$work/web.help" || fail "dkim-filter-web --help exited $?"
 "$DKIM_BUILD/dkim-filter-sync" --help >"$work/sync.help" || fail "dkim-filter-sync --help exited $?"
 # The command list of the overview: "  key generate DOMAIN ..." -> "key
-# generate", "  lifecycle run   take..." -> "lifecycle run": the usage
-# column ends at the first run of two spaces, and the command is its
-# leading lower-case words (DOMAIN, [DOMAIN], --user end it).
+# generate". The command column ends at the first run of two spaces; the
+# command is its leading lower-case words (arguments are upper-case or
+# options), so "postfix sender-logins" is two words and "init" one.
 sed -n '/^Commands:/,/^$/p' "$work/admin.help" | grep -E '^  [a-z]' |
-  sed -E 's/^  //; s/ {2,}.*//' |
-  awk '{ c = $1; for (i = 2; i <= NF && $i ~ /^[a-z]+$/; i++) c = c " " $i; print c }' \
+  sed -E 's/^  //; s/  .*//' |
+  awk '{ cmd = ""; for (i = 1; i <= NF && $i ~ /^[a-z][a-z-]*$/; i++) cmd = cmd (cmd == "" ? "" : " ") $i; print cmd }' \
     >"$work/commands"
 [ -s "$work/commands" ] || fail "no command list in dkim-filter-admin --help"
 while read -r cmd; do

@@ -9,13 +9,19 @@
 #   - "publish the record" for real too: the zone line the dns block prints
 #     is served by a local DNS server inside a private network namespace,
 #     where `key check` and dkimpy's `dkimverify` look it up as written;
-#   - postconf against a temporary Postfix configuration (Debian's stock
-#     master.cf), then compared with examples/postfix;
+#   - postconf against a temporary Postfix configuration as a fresh
+#     "No configuration" install leaves it (Debian's stock master.cf, no
+#     main.cf), then compared with examples/postfix; the Postfix blocks run
+#     twice, as a re-run would, and must leave one dkimfilter service;
+#   - dkim-filter-admin doctor against that configuration (only its
+#     Postfix wiring findings count: the sandbox has no filter account,
+#     installed binary or syslog);
 #   - Dovecot's snippet written to a copy of /etc/dovecot, checked by doveconf;
 #   - Exim's files copied into a temporary /etc/exim4;
 #   - apt-get checks that every package named exists in Debian's archive
 #     (apt-cache), make checks that its target exists (make -n);
-#     systemctl, swaks, sendmail and `postfix reload` are recorded, not run.
+#     systemctl, swaks, sendmail, make-ssl-cert and `postfix reload` are
+#     recorded, not run; journalctl prints the filter's log line.
 # Absolute paths the blocks write (/etc/..., /var/log/mail.log) are
 # rewritten into the sandbox; nothing else in a block is changed.
 set -euo pipefail
@@ -49,8 +55,8 @@ for i, line in enumerate(lines):
     name = m.group(1).replace(' ', '_')
     open(f'{sys.argv[2]}/{name}.sh', 'w').write('\n'.join(lines[i + 2:end]) + '\n')
 EOF
-expected="install exim_group keys dns check verify postfix_packages postfix_sasl postfix_wiring
-  postfix_send exim_packages exim_wiring exim_send"
+expected="install exim_group keys dns check verify postfix_packages postfix_sasl postfix_base postfix_wiring
+  postfix_doctor postfix_send exim_packages exim_wiring exim_send"
 for b in $expected; do
   [ -s "$SB/blocks/$b.sh" ] || fail "README.md has no \"<!-- quickstart: ${b//_/ } -->\" block"
   bash -n "$SB/blocks/$b.sh" || fail "quick-start block '$b' is not valid shell"
@@ -60,7 +66,12 @@ done
 # What the package would give: its example files, and the paths the blocks
 # write to. Debian's stock Postfix and Dovecot configuration as the base.
 cp /etc/postfix/master.cf.proto "$SB/postfix/master.cf" 2>/dev/null || cp /etc/postfix/master.cf "$SB/postfix/master.cf"
-printf 'compatibility_level = 3.6\n' >"$SB/postfix/main.cf"
+mkdir -p "$SB/ssl/certs" "$SB/ssl/private"  # no certificate yet, no main.cf
+# The database directory as the package's postinst makes it: explain and
+# doctor open the database as the filter's account, when there is one.
+chmod 0755 "$SB"
+mkdir -p "$SB/db"
+if getent group dkim-filter >/dev/null; then chgrp dkim-filter "$SB/db" && chmod 2750 "$SB/db"; fi
 cp -r /etc/dovecot "$SB/dovecot"
 rm -f "$SB/dovecot/local.conf" "$SB/dovecot/smtp-users"
 printf "dc_eximconfig_configtype='local'\ndc_use_split_config='false'\n" >"$SB/exim4/update-exim4.conf.conf"
@@ -100,6 +111,17 @@ $record
 [[ "\$*" =~ ^--update\ --add\ [a-z_][a-z0-9_-]*\ [A-Za-z_][A-Za-z0-9_-]*\ [0-7]{4}\ /var/lib/dkim-filter$ ]] ||
   { echo "dpkg-statoverride: unexpected arguments: \$*" >&2; exit 2; }
 EOF
+cat >"$SB/bin/make-ssl-cert" <<EOF
+#!/bin/bash
+$record
+[ "\$*" = generate-default-snakeoil ] || { echo "make-ssl-cert: unexpected arguments: \$*" >&2; exit 2; }
+: >"$SB/ssl/certs/ssl-cert-snakeoil.pem"; : >"$SB/ssl/private/ssl-cert-snakeoil.key"
+EOF
+cat >"$SB/bin/journalctl" <<EOF
+#!/bin/bash
+$record
+cat "$SB/mail.log"
+EOF
 for c in systemctl postfix swaks sendmail update-exim4.conf; do
   printf '#!/bin/bash\n%s\ncat >/dev/null <&0 2>/dev/null || true\n' "$record" >"$SB/bin/$c"
 done
@@ -110,7 +132,7 @@ run_block() {
   local name=$1
   sed -e "s#/usr/share/doc/dkim-filter/examples#$DKIM_SRC/examples#g" \
     -e "s#/etc/dovecot#$SB/dovecot#g" -e "s#/etc/exim4#$SB/exim4#g" -e "s#/etc/postfix#$SB/postfix#g" \
-    -e "s#/var/log/mail.log#$SB/mail.log#g" "$SB/blocks/$name.sh" >"$SB/run-$name.sh"
+    -e "s#/var/log/mail.log#$SB/mail.log#g" -e "s#/etc/ssl/#$SB/ssl/#g" "$SB/blocks/$name.sh" >"$SB/run-$name.sh"
   (cd "$SB/work" && PATH="$SB/bin:$DKIM_BUILD:$PATH" DKIM_FILTER_DB="$SB/db/dkim.db" \
     bash -euo pipefail "$SB/run-$name.sh") >"$SB/$name.out" 2>"$SB/$name.err" || {
     local rc=$?
@@ -166,14 +188,35 @@ grep -q 'unix_listener /var/spool/postfix/private/auth' "$SB/doveconf.out" || fa
 grep -q "driver = passwd-file" "$SB/doveconf.out" || fail "no passwd-file passdb"
 grep -q '^alice@example.com:{SHA512-CRYPT}\$6\$' "$SB/dovecot/smtp-users" || fail "smtp-users has no hashed alice"
 [ "$(stat -c '%G %a' "$SB/dovecot/smtp-users")" = "dovecot 640" ] || fail "smtp-users is readable by others"
+[ -e "$SB/postfix/main.cf" ] && fail "test setup: main.cf exists before the quick start"
+run_block postfix_base
+[ -f "$SB/postfix/main.cf" ] || fail "the base block does not create main.cf on an unconfigured Postfix"
+grep -q '^make-ssl-cert generate-default-snakeoil' "$SB/calls/log" || fail "the base block does not make a certificate"
+[ "$(postconf -c "$SB/postfix" -h smtpd_tls_cert_file)" = "$SB/ssl/certs/ssl-cert-snakeoil.pem" ] ||
+  fail "the base block does not configure the certificate"
 run_block postfix_wiring
-grep -q '^postfix reload' "$SB/calls/log" || fail "the Postfix block does not reload Postfix"
+grep -q '^systemctl reload-or-restart postfix' "$SB/calls/log" ||
+  fail "the Postfix block does not (re)start Postfix: postfix reload does nothing when it is not running"
+[ -s "$SB/postfix/dkim-sender-logins" ] || fail "the Postfix block does not write the sender-login table"
+grep -q '^/\^alice@example\\.com\$/ alice@example.com$' "$SB/postfix/dkim-sender-logins" ||
+  fail "the sender-login table does not let alice own her address: $(cat "$SB/postfix/dkim-sender-logins")"
+# A second run of the Postfix blocks (a step repeated) changes nothing.
+cp "$SB/postfix/master.cf" "$SB/master.cf.first"
+cp "$SB/postfix/main.cf" "$SB/main.cf.first"
+calls_before=$(grep -c '^make-ssl-cert' "$SB/calls/log")
+run_block postfix_base
+run_block postfix_wiring
+cmp -s "$SB/postfix/master.cf" "$SB/master.cf.first" || fail "re-running the Postfix blocks changed master.cf: $(diff "$SB/master.cf.first" "$SB/postfix/master.cf" | head -5)"
+cmp -s "$SB/postfix/main.cf" "$SB/main.cf.first" || fail "re-running the Postfix blocks changed main.cf"
+[ "$(grep -c '^make-ssl-cert' "$SB/calls/log")" = "$calls_before" ] || fail "re-running made a second certificate"
+[ "$(grep -c '^dkimfilter[[:space:]]' "$SB/postfix/master.cf")" = 1 ] || fail "master.cf has more than one dkimfilter service"
 # The README must configure what examples/postfix ships: every main.cf
 # setting, the dkimfilter service, and the filter on submission.
 while IFS= read -r line; do
   name=$(sed 's/[[:space:]]*=.*//' <<<"$line")
   want=$(sed 's/^[^=]*=[[:space:]]*//' <<<"$line")
   got=$(postconf -c "$SB/postfix" -h "$name")
+  want=${want//\/etc\/postfix\//$SB/postfix/}  # the sandbox's /etc/postfix
   [ "$got" = "$want" ] || fail "README leaves $name = '$got'; examples/postfix/main.cf has '$want'"
 done < <(grep -E '^[a-z0-9_]+[[:space:]]*=' "$DKIM_SRC/examples/postfix/main.cf")
 mkdir -p "$SB/example-postfix"
@@ -185,14 +228,26 @@ got=$(postconf -c "$SB/postfix" -M dkimfilter/unix)
 [ "$got" = "$want" ] || fail "README's dkimfilter service differs from the example's:
   README:  $got
   example: $want"
-for p in content_filter=dkimfilter:dummy smtpd_sasl_auth_enable=yes; do
+for p in content_filter=dkimfilter:dummy smtpd_sasl_auth_enable=yes smtpd_sender_restrictions=reject_sender_login_mismatch; do
   [ "$(postconf -c "$SB/postfix" -Ph "submission/inet/${p%%=*}")" = "${p#*=}" ] ||
     fail "README's submission service lacks -o $p"
 done
 postconf -c "$SB/postfix" -n >/dev/null 2>"$SB/postconf.err" || fail "postconf -n fails on the result"
+# The doctor block, for real (postconf is the sandbox's): exit 0 or 1 (the
+# sandbox lacks the filter's account, the installed binary and syslog),
+# but nothing wrong with the Postfix wiring the quick start made.
+rc=0
+(cd "$SB/work" && PATH="$SB/bin:$DKIM_BUILD:$PATH" DKIM_FILTER_DB="$SB/db/dkim.db" bash -euo pipefail "$SB/blocks/postfix_doctor.sh") \
+  >"$SB/doctor.out" 2>&1 || rc=$?
+[ "$rc" -le 1 ] || { cat "$SB/doctor.out" >&2; fail "the doctor block exited $rc"; }
+grep -q '^doctor: ' "$SB/doctor.out" || { cat "$SB/doctor.out" >&2; fail "doctor printed no summary"; }
+if grep -E '^problem: .*(content_filter|disable_mime|null_sender|-f \$\{sender\}|\$\{recipient\}|no Postfix pipe|main.cf)' "$SB/doctor.out"; then
+  fail "doctor finds the quick start's Postfix wiring wrong (above)"
+fi
 run_block postfix_send
 grep -q '^swaks .*--auth-user alice@example.com' "$SB/calls/log" || fail "the send block does not authenticate as alice"
-grep -q 'decision=signed reason=signed' "$SB/postfix_send.out" || fail "the send block's log grep finds nothing"
+grep -q 'decision=signed reason=signed' "$SB/postfix_send.out" || fail "the send block's journalctl finds nothing"
+grep -q '^journalctl -t dkim-filter' "$SB/calls/log" || fail "the send block does not look in the journal"
 
 # ---- Exim -------------------------------------------------------------------------
 run_block exim_packages

@@ -15,6 +15,7 @@ pf_setup() {
   E2E_LOGS+=("$PF_LOG")
   PF_SUB_PORT=$(free_port)
   PF_SMTPS_PORT=$(free_port)
+  PF_REINJECT_PORT=$(free_port)
   mkdir -p "$PF_CONF" "$PF_QUEUE" "$E2E_TMP/postfix/data" "$PF_MAIL" "$E2E_TMP/bin"
   chown nobody:nogroup "$PF_MAIL"
   chown postfix: "$E2E_TMP/postfix/data"
@@ -25,6 +26,9 @@ pf_setup() {
     die "openssl could not make a test certificate"
   pf_base_master_cf >"$PF_CONF/master.cf"
   pf_example_master_cf >>"$PF_CONF/master.cf"
+  # A service the example redefines (pickup, in master-smtp.cf) replaces
+  # Debian's stock one: postconf -M prints one entry per name, the last.
+  pf_dedupe_master_cf
   pf_base_main_cf >"$PF_CONF/main.cf"
   pf_apply_example_main_cf
   pf_authorize_config_dir
@@ -69,8 +73,11 @@ pf_apply_example_main_cf() {
   local line
   [ -f "$PF_EXAMPLE/main.cf" ] || die "$PF_EXAMPLE/main.cf missing"
   while IFS= read -r line; do
-    postconf -c "$PF_CONF" -e "$line" || die "postconf rejects example line: $line"
+    postconf -c "$PF_CONF" -e "${line//\/etc\/postfix\//$PF_CONF/}" || die "postconf rejects example line: $line"
   done < <(grep -E '^[a-z0-9_]+[[:space:]]*=' "$PF_EXAMPLE/main.cf")
+  # The sender-login table the example names, as the README makes it.
+  admin postfix sender-logins --output "$PF_CONF/dkim-sender-logins" 2>/dev/null ||
+    die "dkim-filter-admin postfix sender-logins failed"
   [ "$(postconf -c "$PF_CONF" -h disable_mime_output_conversion)" = yes ] ||
     die "example main.cf does not set disable_mime_output_conversion = yes"
 }
@@ -89,14 +96,24 @@ pf_base_master_cf() {
 pf_example_master_cf() {
   local out
   out=$(sed -e "s#^submission\\([[:space:]]\\)#127.0.0.1:$PF_SUB_PORT\\1#" \
+            -e "s#127.0.0.1:10026#127.0.0.1:$PF_REINJECT_PORT#g" \
             -e "s#^submissions\\([[:space:]]\\)#127.0.0.1:$PF_SMTPS_PORT\\1#" \
             -e "s#/usr/sbin/dkim-filter #$E2E_TMP/bin/dkim-filter #" \
-            -e "s#/var/lib/dkim-filter/dkim.db#$E2E_DB#" "$PF_EXAMPLE/master.cf")
+            -e "s#/var/lib/dkim-filter/dkim.db#${PF_DB_ARGS:-$E2E_DB}#" "$PF_EXAMPLE/${PF_MASTER:-master.cf}")
   for want in "^127.0.0.1:$PF_SUB_PORT " "^127.0.0.1:$PF_SMTPS_PORT " \
               "argv=$E2E_TMP/bin/dkim-filter " "--db $E2E_DB "; do
     grep -q -- "$want" <<<"$out" || die "examples/postfix/master.cf: no match for '$want'"
   done
   printf '%s\n' "$out"
+}
+
+# Keeps the last entry of each service name/type in master.cf (with its
+# continuation lines), so an example's pickup overrides the stock one.
+pf_dedupe_master_cf() {
+  awk '/^[^[:space:]#]/ { key = $1 "/" $2; n++ } { entry[n] = entry[n] $0 "\n"; name[n] = key }
+       END { for (i = 1; i <= n; i++) last[name[i]] = i
+             for (i = 0; i <= n; i++) if (i == 0 || last[name[i]] == i) printf "%s", entry[i] }' \
+    "$PF_CONF/master.cf" >"$PF_CONF/master.cf.new" && mv "$PF_CONF/master.cf.new" "$PF_CONF/master.cf"
 }
 
 # Postfix's set-gid programs (postdrop, postqueue) accept a non-default
