@@ -182,4 +182,18 @@ std::string_view record_status_words(RecordStatus status) {
   return "DNS error";
 }
 
+RecordCheck check_answer(const dns::TxtAnswer& answer, const crypto::PublicKey& expected) {
+  switch (answer.outcome) {
+    case dns::TxtAnswer::Outcome::records:
+      return check_records(answer.records, expected);
+    case dns::TxtAnswer::Outcome::nxdomain:
+      return {RecordStatus::no_record, "name does not exist (NXDOMAIN)"};
+    case dns::TxtAnswer::Outcome::nodata:
+      return {RecordStatus::no_record, "no TXT record at this name"};
+    case dns::TxtAnswer::Outcome::error:
+      break;
+  }
+  return {RecordStatus::dns_error, answer.error};
+}
+
 }  // namespace dkim::db

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/dns/client.h"
 #include "db/names.h"  // escape_text, for showing what DNS returned
 #include "filter/crypto/key.h"
 
@@ -50,5 +51,10 @@ struct RecordCheck {
 /// Compares every TXT record found at the name (each already the
 /// concatenation of its strings) with `expected`.
 RecordCheck check_records(const std::vector<std::string>& txt_records, const crypto::PublicKey& expected);
+
+/// The same for a whole DNS answer: no such name or no TXT record is
+/// no_record, a failed lookup dns_error (what key check, doctor --dns and
+/// the API's DNS check report).
+RecordCheck check_answer(const dns::TxtAnswer& answer, const crypto::PublicKey& expected);
 
 }  // namespace dkim::db

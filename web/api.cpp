@@ -254,21 +254,7 @@ Response Handler::key_check(const std::string& domain, const std::string& select
   std::optional<db::dns::Server> server;
   if (!config_.nameserver.empty()) server = db::dns::parse_server(config_.nameserver);
   auto answer = db::dns::query_txt(name, server, db::dns::QueryOptions{config_.dns_timeout});
-  db::RecordCheck result;
-  switch (answer.outcome) {
-    case db::dns::TxtAnswer::Outcome::records:
-      result = db::check_records(answer.records, expected);
-      break;
-    case db::dns::TxtAnswer::Outcome::nxdomain:
-      result = {db::RecordStatus::no_record, "name does not exist (NXDOMAIN)"};
-      break;
-    case db::dns::TxtAnswer::Outcome::nodata:
-      result = {db::RecordStatus::no_record, "no TXT record at this name"};
-      break;
-    case db::dns::TxtAnswer::Outcome::error:
-      result = {db::RecordStatus::dns_error, answer.error};
-      break;
-  }
+  db::RecordCheck result = db::check_answer(answer, expected);
   return ok_json({{"name", name},
                   {"status", std::string(db::record_status_words(result.status))},
                   {"matches", result.status == db::RecordStatus::match},

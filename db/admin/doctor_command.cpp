@@ -119,13 +119,7 @@ void check_dns(db::KeyStore& store, const std::string& nameserver, int timeout, 
     std::optional<db::dns::Server> server;
     if (!nameserver.empty()) server = db::dns::parse_server(nameserver);
     auto answer = db::dns::query_txt(name, server, db::dns::QueryOptions{timeout});
-    db::RecordCheck r;
-    if (answer.outcome == db::dns::TxtAnswer::Outcome::records)
-      r = db::check_records(answer.records, expected);
-    else if (answer.outcome == db::dns::TxtAnswer::Outcome::error)
-      r = {db::RecordStatus::dns_error, answer.error};
-    else
-      r = {db::RecordStatus::no_record, "no TXT record"};
+    db::RecordCheck r = db::check_answer(answer, expected);
     if (r.status == db::RecordStatus::match) continue;
     out.add(name + ": " + std::string(db::record_status_words(r.status)) + ": " + db::escape_text(r.detail) +
                 " (receivers cannot verify its signatures)",

@@ -120,21 +120,7 @@ int cmd_key_check(Context& ctx, const std::vector<std::string>& args) {
   if (timeout < 1 || timeout > 60)
     throw Error(ErrorKind::usage, "key check: --timeout must be 1 to 60 seconds");
   auto answer = db::dns::query_txt(name, server, db::dns::QueryOptions{timeout});
-  db::RecordCheck result;
-  switch (answer.outcome) {
-    case db::dns::TxtAnswer::Outcome::records:
-      result = db::check_records(answer.records, expected);
-      break;
-    case db::dns::TxtAnswer::Outcome::nxdomain:
-      result = {db::RecordStatus::no_record, "name does not exist (NXDOMAIN)"};
-      break;
-    case db::dns::TxtAnswer::Outcome::nodata:
-      result = {db::RecordStatus::no_record, "no TXT record at this name"};
-      break;
-    case db::dns::TxtAnswer::Outcome::error:
-      result = {db::RecordStatus::dns_error, answer.error};
-      break;
-  }
+  db::RecordCheck result = db::check_answer(answer, expected);
   // The detail quotes DNS data, which may hold any byte: print it inert.
   std::cout << name << ": " << db::record_status_words(result.status) << ": "
             << db::escape_text(result.detail) << "\n";
