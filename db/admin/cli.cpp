@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "db/admin/process.h"
+#include "db/cluster/pg_store.h"
 #include "filter/base/error.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/canonicalize.h"
@@ -200,7 +201,10 @@ void check_access(const Context& ctx, bool write) {
                   (write ? " with group write permission" : ""));
 }
 
+bool cluster_mode(const Context& ctx) { return !ctx.cluster_url.empty() && !ctx.db_given; }
+
 db::KeyStore open_store(const Context& ctx) {
+  if (cluster_mode(ctx)) return cluster::open_store(ctx.cluster_url, ctx.cluster_key_file);
   check_access(ctx, true);
   auto store = db::KeyStore::open_writer(ctx.db_path);
   struct stat st {};

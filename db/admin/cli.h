@@ -59,8 +59,14 @@ std::string read_input(const std::string& file);
 /// database file" or "attempt to write a readonly database".
 void check_access(const Context& ctx, bool write);
 
-/// The database for a writing command; warns when others can read it
-/// (the filter would refuse it).
+/// Cluster mode: a cluster URL is configured and --db does not name a
+/// local file (dkim-filter-admin(8) "CLUSTER MODE").
+bool cluster_mode(const Context& ctx);
+
+/// The database for a command: in cluster mode the cluster's PostgreSQL
+/// (the local file is a replica that dkim-filter-sync rewrites), else the
+/// local file, with a warning when others can read it (the filter would
+/// refuse it).
 db::KeyStore open_store(const Context& ctx);
 
 /// "relaxed" -> "relaxed/simple": dkim::parse_canonicalization() (RFC 6376

@@ -24,8 +24,9 @@ struct AdminConfig {
   long long delete_after = 30 * 86400;  ///< revoked this long -> deleted
   long long rotate_every = 0;           ///< active this long -> next rotation starts; 0: never
   std::string delegate_zone;            ///< delegation mode: records live under this zone
-  std::string cluster;      ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
-  std::string cluster_key;  ///< cluster-key = FILE
+  std::string cluster;             ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
+  std::string cluster_key;         ///< cluster-key = FILE
+  long long max_staleness = 3600;  ///< max-staleness = SECONDS, as the filter reads it (doctor)
 };
 
 /// Reads `path` (must_exist: named by --config). A missing default file

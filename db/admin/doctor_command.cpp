@@ -6,6 +6,9 @@
 // problem, with its fix; exit status 1 when there is any.
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <set>
 
@@ -13,6 +16,8 @@
 #include "db/admin/cli.h"
 #include "db/admin/doctor.h"
 #include "db/admin/process.h"
+#include "db/cluster/pg.h"
+#include "db/cluster/replica.h"
 #include "db/dns/client.h"
 #include "db/dns_record.h"
 #include "db/names.h"
@@ -189,6 +194,41 @@ void check_versions(Findings& out) {
   }
 }
 
+// A cluster node's replica (dkim-filter-sync(8)): how long since it was
+// confirmed current against max-staleness, past which the filter defers
+// signing, and, when PostgreSQL answers, how many changes it is behind.
+void check_replica(const Context& ctx, Findings& out) {
+  std::optional<cluster::ReplicaState> state;
+  try {
+    state = cluster::Replica::peek(ctx.db_path);
+  } catch (const Error&) {
+    return;  // the database check has named why it cannot be read
+  }
+  if (!state) return;  // a single-node database
+  long long age = static_cast<long long>(std::time(nullptr)) - state->confirmed;
+  long long limit = ctx.config.max_staleness;
+  std::cout << "replica: confirmed current " << age << " s ago (max-staleness " << limit << " s)\n";
+  if (age > limit)
+    out.add("the replica " + ctx.db_path + " was last confirmed current " + std::to_string(age) +
+                " s ago, beyond max-staleness (" + std::to_string(limit) + " s): the filter defers signing",
+            "check dkim-filter-sync (systemctl status dkim-filter-sync) and its connection to PostgreSQL");
+  if (ctx.cluster_url.empty()) {
+    std::cout << "replica: at sequence " << state->last_seq << "; lag unknown (no cluster = configured)\n";
+    return;
+  }
+  // Bounded: a node cut off from PostgreSQL must not hang its doctor
+  // (libpq's connect_timeout, PostgreSQL docs 34.1.2).
+  ::setenv("PGCONNECT_TIMEOUT", "5", 0);
+  try {
+    auto c = cluster::Connection::open(ctx.cluster_url);
+    long long newest = cluster::cluster_sequence(c);
+    std::cout << "replica: at sequence " << state->last_seq << ", the cluster at " << newest << " (lag "
+              << std::max(0LL, newest - state->last_seq) << " changes)\n";
+  } catch (const Error& e) {
+    std::cout << "replica: at sequence " << state->last_seq << "; lag unknown (" << e.what() << ")\n";
+  }
+}
+
 }  // namespace
 
 void print_findings(const Findings& findings) {
@@ -238,6 +278,16 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
           "install the package (it creates dkim-filter), or name the filter's user with --user");
     print_findings(f);
     ++problems;
+  } else if (struct stat st{}; cluster_mode(ctx) && ::lstat(ctx.db_path.c_str(), &st) != 0) {
+    // An admin host of a cluster keeps no local file: its keys and users
+    // are the cluster's (the nodes' doctor checks their replicas).
+    Findings f;
+    auto store = open_store(ctx);
+    for (auto& p : db::audit_keys(store)) f.problems.push_back(p);
+    for (auto& p : db::audit_users(store)) f.problems.push_back(p);
+    if (c.dns) check_dns(store, c.nameserver, c.timeout, f);
+    print_findings(f);
+    problems += static_cast<int>(f.problems.size());
   } else {
     int rc = run_as(*account, [&] { return check_database_as(c, *account); });
     if (rc > kMaxCounted)
@@ -245,6 +295,7 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
     problems += rc;
   }
   Findings system;
+  check_replica(ctx, system);
   check_syslog(system);
   check_versions(system);
   MtaExpectations expect{user, ctx.db_path,
