@@ -88,6 +88,22 @@ TEST_F(AdminConfigTest, RefusesWhatTheFileMustNotHold) {
             std::string::npos);
 }
 
+TEST(RotateEvery, PerDomainEntriesWinOverThePlainDuration) {
+  AdminConfig c;
+  parse_rotate_every("180d, Example.COM=90d example.org=off", c);
+  EXPECT_EQ(c.rotation_period("example.net"), 180 * 86400);
+  EXPECT_EQ(c.rotation_period("example.com"), 90 * 86400);
+  EXPECT_EQ(c.rotation_period("example.org"), 0);
+  AdminConfig only;
+  parse_rotate_every("example.com=2w", only);
+  EXPECT_EQ(only.rotation_period("example.com"), 14 * 86400);
+  EXPECT_EQ(only.rotation_period("example.net"), 0);
+  AdminConfig bad;
+  EXPECT_THROW(parse_rotate_every("example.com=soon", bad), Error);
+  EXPECT_THROW(parse_rotate_every("bad..domain=1d", bad), Error);
+  EXPECT_THROW(parse_rotate_every(" , ", bad), Error);
+}
+
 TEST(Duration, UnitsAndRefusals) {
   EXPECT_EQ(parse_duration("90", "x"), 90 * 86400);
   EXPECT_EQ(parse_duration("45s", "x"), 45);
