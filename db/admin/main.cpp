@@ -54,6 +54,7 @@ constexpr const char* kOverview =
     "  token delete NAME                     delete a token\n"
     "  cluster init [--roles]                create the cluster schema and key file\n"
     "  cluster import                        load --db into the cluster (keys encrypted)\n"
+    "  cluster prune                         delete old change-log entries (--older-than)\n"
     "  doctor                                check everything that can delay mail or leave it unsigned\n"
     "  backup       FILE                     write a consistent copy of the database while mail flows\n"
     "  restore      FILE                     check a backup and swap it in atomically\n"
