@@ -78,12 +78,7 @@ void parse_listen(const std::string& text, dkim::web::ServerConfig& server) {
 }
 
 void read_config(const std::string& path, bool must_exist, po::variables_map& vm) {
-  std::optional<std::string> text;
-  try {
-    text = dkim::read_trusted_file(path, must_exist);
-  } catch (const Error& e) {
-    throw Error(ErrorKind::config, std::string("config: ") + e.what());
-  }
+  std::optional<std::string> text = dkim::read_trusted_file(path, must_exist);
   if (!text) return;
   std::istringstream in(*text);
   try {

@@ -96,12 +96,7 @@ long long AdminConfig::rotation_period(const std::string& domain) const {
 
 AdminConfig read_admin_config(const std::string& path, bool must_exist) {
   AdminConfig c;
-  std::optional<std::string> text;
-  try {
-    text = read_trusted_file(path, must_exist);
-  } catch (const Error& e) {
-    fail(e.what());
-  }
+  std::optional<std::string> text = read_trusted_file(path, must_exist);
   if (!text) return c;
   c.file = path;
   po::variables_map vm;
