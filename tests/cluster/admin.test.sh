@@ -116,13 +116,57 @@ out=$("$ADMIN" --cluster "$URL" --cluster-key "$KEY" backup "$work/b.db" 2>&1)
 rc=$?
 [[ $rc == 64 && $out == *"pg_dump"* ]] || fail "backup in cluster mode: exit $rc: $out"
 
+# ---- cluster import carries the lifecycle ----
+"$ADMIN" --db "$single" key rotate example.com s1 --to s9 >/dev/null || fail "rotate on the single file"
+psql -X -q -h 127.0.0.1 -p "$P1" -U postgres -d postgres -c "CREATE DATABASE dkim2" -c "CREATE DATABASE dkim3" ||
+  fail "createdb dkim2 dkim3"
+URL2="postgresql://postgres@127.0.0.1:$P1/dkim2"
+"$ADMIN" --cluster "$URL2" --cluster-key "$KEY" cluster init >/dev/null || fail "cluster init dkim2"
+"$ADMIN" --cluster "$URL2" --cluster-key "$KEY" --db "$single" cluster import >/dev/null || fail "cluster import"
+for list in "key list --json" "user list"; do
+  # shellcheck disable=SC2086 # two or three words
+  [[ $("$ADMIN" --cluster "$URL2" --cluster-key "$KEY" $list 2>&1) == "$("$ADMIN" --db "$single" $list 2>&1)" ]] ||
+    fail "imported cluster's $list differs from the file's"
+done
+out=$("$ADMIN" --cluster "$URL2" --cluster-key "$KEY" key rotate example.com s1 --to s1 2>&1) &&
+  fail "the imported cluster reuses a deleted selector: $out"
+
+# ---- an older cluster schema is migrated forward by the first command ----
+psql -X -q -h 127.0.0.1 -p "$P1" -U postgres -d dkim3 -v ON_ERROR_STOP=1 -f "$DKIM_SRC/db/cluster/schema/0001_init.sql" ||
+  fail "schema 1"
+check=$(psql_at "$P1" "SELECT value FROM cluster_meta WHERE name = 'key_check'")
+sealed=$(psql_at "$P1" "SELECT private_sealed FROM keys WHERE domain = 'example.org' AND selector = 'e1'")
+psql -X -q -At -h 127.0.0.1 -p "$P1" -U postgres -d dkim3 -v ON_ERROR_STOP=1 -c \
+  "INSERT INTO cluster_meta VALUES ('schema_version', '1'), ('cluster_id', 'old'), ('key_check', '$check');
+   INSERT INTO keys (domain, selector, type, bits, private_sealed, created) VALUES ('example.org', 'e1', 'ed25519', 256, '$sealed', 1700000000)" ||
+  fail "a version 1 cluster"
+out=$("$ADMIN" --cluster "postgresql://postgres@127.0.0.1:$P1/dkim3" --cluster-key "$KEY" key list 2>&1) || fail "key list on schema 1: $out"
+[[ $out == $'example.org\te1\ted25519\t256\trelaxed/relaxed\t2023-11-14T22:13:20Z\te1\tactive\t2023-11-14T22:13:20Z\t-\t-' ]] ||
+  fail "a version 1 key after migration: $out"
+[[ $(psql -X -At -h 127.0.0.1 -p "$P1" -U postgres -d dkim3 -c "SELECT value FROM cluster_meta WHERE name = 'schema_version'") == 2 ]] ||
+  fail "schema 1 not migrated"
+
+# ---- the roles cluster init made suffice: an admin in dkim_filter_writer ----
+psql_at "$P1" "CREATE ROLE admin1 LOGIN IN ROLE dkim_filter_writer; CREATE ROLE node1 LOGIN IN ROLE dkim_filter_reader" ||
+  fail "create roles"
+W=("$ADMIN" --cluster "postgresql://admin1@127.0.0.1:$P1/dkim" --cluster-key "$KEY")
+for cmd in "key generate example.net w1" "user add erin@example.net --selector w1" "key rotate example.net w1 --to w2" \
+  "key delete example.net w2" "user delete erin@example.net" "token add writer" "token delete writer" "key list"; do
+  # shellcheck disable=SC2086 # shell words
+  out=$("${W[@]}" $cmd 2>&1) || fail "as dkim_filter_writer: $cmd: $out"
+done
+# A node's role reads keys and users, never the web tokens.
+psql -X -q -h 127.0.0.1 -p "$P1" -U node1 -d dkim -c "SELECT count(*) FROM keys" >/dev/null || fail "node1 cannot read keys"
+psql -X -q -h 127.0.0.1 -p "$P1" -U node1 -d dkim -c "SELECT count(*) FROM tokens" >/dev/null 2>&1 && fail "node1 reads tokens"
+
 # ---- a node: its replica signs with the cluster's keys ----
 node=$work/node/dkim.db
 mkdir -p "$work/node"
 printf 'cluster = %s\ncluster-key = %s\ndb = %s\nmax-staleness = 600\n' "$URL" "$KEY" "$node" >"$work/node.conf"
 CA=("$ADMIN" --cluster "$URL" --cluster-key "$KEY")
 "${CA[@]}" user add carol@example.com --selector s1 >/dev/null || fail "user add carol"
-"$SYNC" --foreground --cluster "$URL" --cluster-key "$KEY" --db "$node" --poll-interval 200 2>"$work/node/log" &
+"$SYNC" --foreground --cluster "postgresql://node1@127.0.0.1:$P1/dkim" --cluster-key "$KEY" --db "$node" --poll-interval 200 \
+  2>"$work/node/log" &
 pids+=($!)
 sync_pid=$!
 signed_with() { # SELECTOR: a message from carol is signed with s=SELECTOR
