@@ -83,8 +83,7 @@ std::string kind_name(policy::UserKind kind) {
 
 class PgBackend : public db::KeyStore::Backend {
  public:
-  PgBackend(Connection c, std::string key, std::string key_file)
-      : c_(std::move(c)), key_(std::move(key)), key_file_(std::move(key_file)) {}
+  PgBackend(Connection c, std::string key) : c_(std::move(c)), key_(std::move(key)) {}
   ~PgBackend() override { crypto::cleanse(key_); }
 
   int schema_version() override { return cluster_schema_version(c_); }
@@ -216,8 +215,7 @@ class PgBackend : public db::KeyStore::Backend {
   }
 
   Connection c_;
-  std::string key_;
-  std::string key_file_;
+  std::string key_;  // the cluster key, wiped on destruction
 };
 
 // The admin hosts' tokens table (schema/0002_lifecycle.sql): no trigger
@@ -285,7 +283,7 @@ db::KeyStore open_store(const std::string& url, const std::string& key_file) {
   std::string key = load_cluster_key(key_file);
   try {
     auto c = open_checked(url, key, key_file);
-    auto backend = std::make_unique<PgBackend>(std::move(c), key, key_file);
+    auto backend = std::make_unique<PgBackend>(std::move(c), key);
     crypto::cleanse(key);
     return db::KeyStore::with_backend(redact_url(url), std::move(backend));
   } catch (...) {
