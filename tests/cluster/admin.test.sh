@@ -188,14 +188,15 @@ until_true 30 signed_with s2 || fail "the node does not sign with s2: $(cat "$wo
 verifies s2 || fail "dkimpy does not verify the node's s2 signature"
 # A rotation: the pending key reaches the replica but does not sign...
 "${CA[@]}" key rotate example.com s1 --to s4 >/dev/null || fail "rotate to s4"
-until_true 30 test "$(sqlite3 "$node" "SELECT state FROM keys WHERE domain = 'example.com' AND selector = 's4'")" = pending ||
+replica_state() { [[ $(sqlite3 "$node" "SELECT state FROM keys WHERE domain = 'example.com' AND selector = '$1'") == "$2" ]]; }
+until_true 30 replica_state s4 pending ||
   fail "the pending key did not reach the replica"
 signed_with s2 || fail "the node stopped signing with s2 while s4 is pending"
 # ... until it is activated.
 "${CA[@]}" key activate example.com s4 --force >/dev/null || fail "activate s4"
 until_true 30 signed_with s4 || fail "the node does not sign with s4 after activation"
 verifies s4 || fail "dkimpy does not verify the node's s4 signature"
-[[ $(sqlite3 "$node" "SELECT state FROM keys WHERE domain = 'example.com' AND selector = 's2'") == retired ]] ||
+replica_state s2 retired ||
   fail "s2 is not retired on the replica"
 
 # ---- no private key text in a dump ----
