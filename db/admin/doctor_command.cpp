@@ -245,8 +245,8 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
       "and its side files (there, readable by the filter, not by others), the schema, every key (loads, "
       "matches its public key), every user's selectors (a key for its domain), with --dns the published "
       "records of the keys in use, the Postfix or Exim wiring, the syslog socket, and the OpenSSL and "
-      "SQLite built into dkim-filter against the installed packages. Prints one line per problem with its "
-      "fix. Run it as root.",
+      "SQLite built into dkim-filter against the installed packages; on a cluster node, the replica's "
+      "staleness (max-staleness) and lag. Prints one line per problem with its fix. Run it as root.",
       {},
       0,
       "Exit status: 0 no problem found, 1 problems (one \"problem: ...; fix: ...\" line each), 64 bad usage "
