@@ -271,6 +271,7 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
   DbCheck c{ctx.db_path, vm.count("dns") > 0,
             vm.count("nameserver") ? vm["nameserver"].as<std::string>() : "", vm["timeout"].as<int>()};
   int problems = 0;
+  std::string checked = ctx.db_path + " as " + user;
   auto account = find_account(user);
   if (!account) {
     Findings f;
@@ -288,6 +289,7 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
     if (c.dns) check_dns(store, c.nameserver, c.timeout, f);
     print_findings(f);
     problems += static_cast<int>(f.problems.size());
+    checked = "the cluster " + cluster::redact_url(ctx.cluster_url);
   } else {
     int rc = run_as(*account, [&] { return check_database_as(c, *account); });
     if (rc > kMaxCounted)
@@ -304,7 +306,7 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
   print_findings(system);
   problems += static_cast<int>(system.problems.size());
   std::cout << "doctor: " << (problems ? std::to_string(problems) + " problem(s)" : "no problems")
-            << " (checked " << ctx.db_path << " as " << user << "; dkim-filter " << build::kVersion << ", "
+            << " (checked " << checked << "; dkim-filter " << build::kVersion << ", "
             << crypto::openssl_version() << ", SQLite " << db::sqlite_version() << ")\n";
   return problems ? 1 : 0;
 }

@@ -220,6 +220,13 @@ out=$("$ADMIN" --config "$work/node.conf" doctor --mta none --user root 2>&1)
 [[ $out == *"problem: the replica $node was last confirmed current "*" beyond max-staleness (600 s)"* ]] ||
   fail "doctor does not report a stale replica: $out"
 
+# On an admin host (no local file) doctor checks the cluster's own rows.
+"${CA[@]}" user add frank@example.com --selector nokey >/dev/null 2>&1 || fail "user add frank"
+out=$(DKIM_FILTER_DB=$work/none.db "${CA[@]}" doctor --mta none --user root 2>&1)
+[[ $out == *"problem: "*"frank@example.com"*"nokey"* && $out == *"(checked the cluster $URL;"* ]] ||
+  fail "doctor on the admin host: $out"
+"${CA[@]}" user delete frank@example.com >/dev/null || fail "user delete frank"
+
 # ---- a pruned change log: a node behind it takes a fresh snapshot ----
 "${CA[@]}" user add dave@example.com --selector s1 >/dev/null || fail "user add dave"
 out=$("${CA[@]}" cluster prune --older-than 0 2>&1) || fail "cluster prune: $out"
