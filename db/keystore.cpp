@@ -371,7 +371,7 @@ std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std
 bool KeyStore::has_key(std::string_view domain, std::string_view selector) {
   // The signing-key statement itself: the filter prepares one statement
   // for keys, not two (each prepare costs more than the search).
-  if (backend_) return backend_->find_signing_key(domain, selector).has_value();
+  if (backend_) return backend_->has_active_key(domain, selector);
   auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
   bool found = st.bind(1, domain).bind(2, selector).step();
   st.reset();

@@ -149,6 +149,8 @@ class KeyStore::Backend {
   virtual int schema_version() = 0;
   virtual std::optional<KeyRecord> find_key(std::string_view domain, std::string_view selector) = 0;
   virtual std::optional<KeyRecord> find_signing_key(std::string_view domain, std::string_view slot) = 0;
+  /// Whether the slot has an active key (no private key is read).
+  virtual bool has_active_key(std::string_view domain, std::string_view slot) = 0;
   virtual bool has_selector(std::string_view domain, std::string_view selector) = 0;
   /// The user of this exact stored name whose kind is login or domain.
   virtual std::optional<policy::UserRecord> login_user(std::string_view name) = 0;

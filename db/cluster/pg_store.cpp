@@ -94,6 +94,11 @@ class PgBackend : public db::KeyStore::Backend {
   std::optional<db::KeyRecord> find_signing_key(std::string_view domain, std::string_view slot) override {
     return one_key("domain = $1 AND slot = $2 AND state = 'active'", domain, slot);
   }
+  bool has_active_key(std::string_view domain, std::string_view slot) override {
+    return c_.exec("SELECT 1 FROM keys WHERE domain = $1 AND slot = $2 AND state = 'active'",
+                   {std::string(domain), std::string(slot)})
+               .rows() > 0;
+  }
   bool has_selector(std::string_view domain, std::string_view selector) override {
     return c_.exec("SELECT 1 FROM keys WHERE domain = $1 AND selector = $2",
                    {std::string(domain), std::string(selector)})

@@ -29,6 +29,9 @@ class MemoryBackend : public KeyStore::Backend {
       if (k.domain == d && k.slot == slot && k.state == KeyState::active) return k;
     return std::nullopt;
   }
+  bool has_active_key(std::string_view d, std::string_view slot) override {
+    return find_signing_key(d, slot).has_value();
+  }
   bool has_selector(std::string_view d, std::string_view s) override { return find_key(d, s).has_value(); }
   std::optional<policy::UserRecord> login_user(std::string_view name) override { return find_user(name); }
   std::optional<policy::UserRecord> ip_user(const std::vector<std::string>& names) override {
