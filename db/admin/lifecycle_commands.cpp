@@ -4,6 +4,7 @@
 // steps themselves are in lifecycle.cpp.
 #include <algorithm>
 #include <ctime>
+#include <functional>
 #include <iostream>
 
 #include "db/admin/cli.h"
@@ -22,19 +23,15 @@ void add_dns_options(po::options_description& opts) {
                                                           "seconds to wait for each DNS answer");
 }
 
-// Runs `body` with a Lifecycle on the writer's database.
-template <typename Body>
-int with_lifecycle(Context& ctx, const po::variables_map& vm, long long now, Body body) {
-  int timeout = vm.count("timeout") ? vm["timeout"].as<int>() : 5;
-  if (timeout < 1 || timeout > 60) throw Error(ErrorKind::usage, "--timeout must be 1 to 60 seconds");
-  std::vector<std::string> nameservers;
-  if (vm.count("nameserver")) nameservers = vm["nameserver"].as<std::vector<std::string>>();
-  for (const auto& ns : nameservers) dns::parse_server(ns);  // refuse a bad one before any work
-  Publisher publisher(ctx.config, timeout);
+// Runs `body` with a Lifecycle on the writer's database, saying its steps
+// on stdout.
+int with_lifecycle(Context& ctx, const po::variables_map& vm, long long now,
+                   const std::function<int(Lifecycle&)>& body) {
+  DnsSettings dns;
+  if (vm.count("timeout")) dns.timeout = vm["timeout"].as<int>();
+  if (vm.count("nameserver")) dns.nameservers = vm["nameserver"].as<std::vector<std::string>>();
   auto store = open_store(ctx);
-  Lifecycle lc{store,     ctx.config, publisher, dns::QueryOptions{timeout}, nameservers, now,
-               std::cout, {},         false};
-  return body(lc);
+  return with_lifecycle(store, ctx.config, dns, now, std::cout, body);
 }
 
 long long now_of(const po::variables_map& vm) {
@@ -88,11 +85,11 @@ int key_activate(Context& ctx, const std::vector<std::string>& args) {
   opts.add_options()("force", "switch without asking DNS");
   add_dns_options(opts);
   po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
+  auto name = parse_key_command(args, spec, opts, vm, ctx);
+  if (!name) return 0;
+  const std::string &domain = name->domain, &selector = name->selector;
   return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
-    activate(lc, require_key(lc.store, domain, selector), vm.count("force") > 0);
+    activate_key(lc, domain, selector, vm.count("force") > 0);
     return 0;
   });
 }
@@ -109,11 +106,11 @@ int key_revoke(Context& ctx, const std::vector<std::string>& args) {
   po::options_description opts("Options");
   opts.add_options()("force", "also revoke an active key (its slot then signs nothing)");
   po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
+  auto name = parse_key_command(args, spec, opts, vm, ctx);
+  if (!name) return 0;
+  const std::string &domain = name->domain, &selector = name->selector;
   return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
-    revoke(lc, require_key(lc.store, domain, selector), vm.count("force") > 0);
+    revoke_key(lc, domain, selector, vm.count("force") > 0);
     return 0;
   });
 }
@@ -128,9 +125,9 @@ int key_publish(Context& ctx, const std::vector<std::string>& args) {
                    ""};
   po::options_description opts("Options");
   po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
+  auto name = parse_key_command(args, spec, opts, vm, ctx);
+  if (!name) return 0;
+  const std::string &domain = name->domain, &selector = name->selector;
   return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
     publish(lc, require_key(lc.store, domain, selector));
     return 0;
@@ -160,18 +157,11 @@ int cmd_key_delete(Context& ctx, const std::vector<std::string>& args) {
   opts.add_options()("force",
                      "also delete an active or retired key (the users of an active one then send unsigned)");
   po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
+  auto name = parse_key_command(args, spec, opts, vm, ctx);
+  if (!name) return 0;
+  const std::string &domain = name->domain, &selector = name->selector;
   return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
-    auto key = require_key(lc.store, domain, selector);
-    crypto::cleanse(key.private_pem);
-    // Who signs with it: an active key's slot, as the filter decides.
-    std::vector<std::string> users;
-    if (key.state == db::KeyState::active) users = key_users(lc.store, domain, key.slot);
-    remove(lc, key, vm.count("force") > 0, users);
-    for (const auto& u : users)
-      warn("user " + u + " still lists selector " + key.slot + ", which has no active key now");
+    for (const auto& w : delete_key(lc, domain, selector, vm.count("force") > 0)) warn(w);
     return 0;
   });
 }
