@@ -5,14 +5,15 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 
 #include "db/admin/config.h"
 #include "db/config_options.h"
 #include "db/keystore.h"
 #include "filter/base/error.h"
+#include "filter/base/trusted_file.h"
 #include "web/api.h"
 #include "web/pages.h"
 #include "web/server.h"
@@ -83,11 +84,14 @@ void parse_listen(const std::string& text, dkim::web::ServerConfig& server) {
 // lifecycle's (dkim-filter-admin(8) "CONFIGURATION"), which the API's
 // rotate, activate, revoke and delete then use as the admin does.
 bool read_config(const std::string& path, bool must_exist, po::variables_map& vm) {
-  std::ifstream in(path);
-  if (!in) {
-    if (must_exist) throw Error(ErrorKind::config, "config: cannot read " + path);
-    return false;
+  std::optional<std::string> text;
+  try {
+    text = dkim::read_trusted_file(path, must_exist);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::config, std::string("config: ") + e.what());
   }
+  if (!text) return false;
+  std::istringstream in(*text);
   bool lifecycle = false;
   try {
     const po::options_description known = file_options();  // `parsed` points into it
@@ -133,8 +137,8 @@ std::optional<Settings> parse(int argc, char** argv) {
   std::string config = vm.count("config") ? vm["config"].as<std::string>() : kDefaultConfig;
   bool lifecycle = read_config(config, vm.count("config") > 0, vm);
   Settings s;
-  // The admin's own reader, with its checks: the file then names a TSIG
-  // key, so only root (or this user) may have written it.
+  // The lifecycle's options through the admin's own reader, so that both
+  // programs take the same values with the same checks.
   if (lifecycle) s.api.lifecycle = dkim::admin::read_admin_config(config, true);
   s.foreground = vm.count("foreground") > 0;
   s.print_routes = vm.count("print-routes") > 0;
