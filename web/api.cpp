@@ -22,6 +22,7 @@
 #include "filter/app/log_line.h"
 #include "filter/base/error.h"
 #include "web/form.h"
+#include "web/json_body.h"
 
 namespace dkim::web {
 namespace {
@@ -79,42 +80,6 @@ Response ok_json(const json& body, int status = 200) {
   // rows written by other tools are not validated.
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   return r;
-}
-
-// The request body as a JSON object (RFC 8259 §4), or a 400.
-json body_object(const Request& request) {
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) throw Refusal{400, "the body is not valid JSON (RFC 8259)"};
-  if (!body.is_object()) throw Refusal{400, "the body must be a JSON object"};
-  return body;
-}
-
-std::optional<std::string> opt_string(const json& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) throw Refusal{400, std::string(field) + " must be a string"};
-  return it->get<std::string>();
-}
-
-std::string need_string(const json& body, const char* field) {
-  auto v = opt_string(body, field);
-  if (!v) throw Refusal{400, std::string(field) + " is required"};
-  return *v;
-}
-
-bool opt_bool(const json& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return false;
-  if (!it->is_boolean()) throw Refusal{400, std::string(field) + " must be true or false"};
-  return it->get<bool>();
-}
-
-std::optional<int> opt_int(const json& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 1 << 20)
-    throw Refusal{400, std::string(field) + " must be a whole number"};
-  return it->get<int>();
 }
 
 // The scope rules: a domain token sees only its domains' keys.
@@ -205,7 +170,7 @@ Response Handler::keys_list() {
 
 Response Handler::key_generate() {
   require_writer(token_);
-  json body = body_object(request_);
+  json body = body_object(request_.body);
   db::KeyRecord record = admin::new_key_record(need_string(body, "domain"), need_string(body, "selector"),
                                                opt_string(body, "canon").value_or("relaxed/relaxed"));
   require_domain(token_, record.domain);
@@ -233,7 +198,7 @@ Response Handler::key_import() {
     for (auto& [k, v] : parse_form(request_.body)) body[k] = v;
     pem = body.value("key", body.value("pem", ""));
   } else {
-    body = body_object(request_);
+    body = body_object(request_.body);
     pem = need_string(body, "pem");
     urlencoded = opt_bool(body, "urlencoded");
   }
@@ -306,16 +271,10 @@ Response Handler::key_delete(const std::string& domain, const std::string& selec
   return ok_json({{"deleted", true}, {"warnings", warnings}, {"steps", steps}});
 }
 
-// A body that may be empty (every field optional): {} then.
-json optional_body(const Request& request) {
-  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  return body_object(request);
-}
-
 // `key rotate DOMAIN SLOT [--to S] [--algorithm A] [--bits N] [--canon C]`.
 Response Handler::key_rotate(const std::string& domain, const std::string& slot) {
   require_writer(token_);
-  json body = optional_body(request_);
+  json body = optional_body(request_.body);
   admin::RotateRequest r;
   r.domain = domain;
   r.slot = slot;
@@ -338,7 +297,7 @@ Response Handler::key_rotate(const std::string& domain, const std::string& slot)
 // {"force": true} is --force.
 Response Handler::key_step(const std::string& domain, const std::string& selector, const std::string& step) {
   require_writer(token_);
-  bool force = opt_bool(optional_body(request_), "force");
+  bool force = opt_bool(optional_body(request_.body), "force");
   db::KeyRecord key;
   json steps;
   lifecycle(steps, [&](admin::Lifecycle& lc) {
@@ -360,7 +319,7 @@ Response Handler::users_list() {
 
 Response Handler::user_add() {
   require_writer(token_);
-  json body = body_object(request_);
+  json body = body_object(request_.body);
   admin::NewUser request;
   request.name = need_string(body, "user");
   request.selectors = opt_string(body, "selector");
@@ -395,7 +354,7 @@ Response Handler::user_get(const std::string& text) {
 
 Response Handler::user_set(const std::string& text) {
   require_writer(token_);
-  json body = body_object(request_);
+  json body = body_object(request_.body);
   if (body.find("selector") == body.end()) throw Refusal{400, "selector is required (null for none)"};
   auto selector = opt_string(body, "selector");
   db::UserName name = admin::existing_user_name(text);

@@ -118,7 +118,11 @@ bool Pages::slow(const Request& request) {
   bool post = request.method == "POST";
   if (seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "keys") {
     if (seg.size() == 3) return post;  // generate
-    if (seg.size() == 6) return (post && (seg[5] == "rotate" || seg[5] == "activate")) || seg[5] == "check";
+    // delete and revoke send RFC 2136 updates when dns-update is set.
+    if (seg.size() == 5) return request.method == "DELETE";
+    if (seg.size() == 6)
+      return post ? seg[5] == "rotate" || seg[5] == "activate" || seg[5] == "revoke"
+                  : request.method == "GET" && seg[5] == "check";
     return false;
   }
   return post && seg.size() == 2 && seg[0] == "dkim" &&

@@ -5,18 +5,12 @@
 # body, weak keys, a bad selector) with the database unchanged.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-SRC=${DKIM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
-"$ADMIN" init >/dev/null || { echo "FAIL: init"; exit 1; }
-ROOT=$("$ADMIN" token add root)
-SHOP=$("$ADMIN" token add shop --domain example.com)
-RO=$("$ADMIN" token add viewer --domain example.com --read-only)
+init_tokens
 "$ADMIN" key generate other.org s1 >/dev/null
 "$ADMIN" user add bob@other.org --selector s1 >/dev/null
-/usr/bin/python3 "$SRC/tests/lib/txt_dns.py" "$work/zone" "$work/dns.port" &
-pids+=($!)
-wait_for "$work/dns.port" '[0-9]' || { echo "FAIL: stub DNS did not start"; exit 1; }
-start_web --nameserver "127.0.0.1:$(cat "$work/dns.port")"
+start_dns
+start_web --nameserver "$NS"
 
 # ---- every endpoint ----
 api "$SHOP" GET /api/v1/token

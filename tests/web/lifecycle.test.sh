@@ -7,19 +7,12 @@
 # status and the database unchanged; each change logged with the token's name.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-SRC=${DKIM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
-"$ADMIN" init >/dev/null || { echo "FAIL: init"; exit 1; }
-ROOT=$("$ADMIN" token add root)
-SHOP=$("$ADMIN" token add shop --domain example.com)
-RO=$("$ADMIN" token add viewer --domain example.com --read-only)
+init_tokens
 "$ADMIN" key generate example.com s1 >/dev/null
 "$ADMIN" key generate other.org o1 >/dev/null
 "$ADMIN" user add alice@example.com --selector s1 >/dev/null
-/usr/bin/python3 "$SRC/tests/lib/txt_dns.py" "$work/zone" "$work/dns.port" &
-pids+=($!)
-wait_for "$work/dns.port" '[0-9]' || { echo "FAIL: stub DNS did not start"; exit 1; }
-NS="127.0.0.1:$(cat "$work/dns.port")"
+start_dns
 start_web --nameserver "$NS"
 
 state_of() { "$ADMIN" key list example.com --json | jq -r --arg s "$1" '.[] | select(.selector == $s) | .state'; }
