@@ -36,7 +36,7 @@ constexpr const char* kStyle =
     ".record{background:#dff5d8;border:2px solid #3c9a2f;padding:.8em 1em;margin:1em 0}"
     ".record pre{white-space:pre-wrap;word-break:break-all;background:#f3fbf0;padding:.5em}"
     ".error{background:#fbe3e3;border:2px solid #b33;padding:.6em 1em}"
-    ".notice{background:#eef3fb;border:1px solid #7a9cc6;padding:.6em 1em}"
+    ".notice{background:#eef3fb;border:1px solid #7a9cc6;padding:.6em 1em;overflow-wrap:anywhere}"
     ".warning{color:#8a5a00}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em}"
     "label{display:block;margin:.5em 0}";
 
@@ -412,11 +412,14 @@ Response Pages::action(const Request& request, const db::Token& token, const Ses
              json::object());
     if (status != 200 && status != 201)
       return dkim_page(request, token, s, message_box("error", error_of(answer)), "", domain);
+    // The record itself is in the green box below, not in the notice.
     std::string steps;
-    for (const auto& line : answer["steps"]) steps += (steps.empty() ? "" : "; ") + line.get<std::string>();
+    for (const auto& line : answer["steps"])
+      if (line.get<std::string>().rfind("publish: ", 0) != 0)
+        steps += (steps.empty() ? "" : "; ") + line.get<std::string>();
     std::string said = what == "rotate" ? "The pending key " + answer["selector"].get<std::string>() +
-                                              " was made. Publish this record, then activate the key once "
-                                              "DNS serves it: "
+                                              " was made; it signs once activated. Publish its record, then "
+                                              "activate it once DNS serves it. "
                                         : "Activated. ";
     return dkim_page(request, token, s, message_box("notice", said + steps),
                      what == "rotate" ? answer["selector"].get<std::string>() : "", domain);
