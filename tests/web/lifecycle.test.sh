@@ -100,4 +100,37 @@ jq -e '.warnings == ["user alice@example.com still lists selector s1, which has 
 [[ -z $(state_of s2) ]] || fail "delete --force: s2 still stored"
 grep -q 'action=key.revoke token=root domain=other.org selector=o1 force=yes status=200' "$work/web.log" ||
   fail "revoke not logged with the token's name"
+
+# ---- the DKIM page's Rotate and Activate forms: the session's CSRF token ----
+"$ADMIN" key generate example.com p1 >/dev/null
+curl -s -D "$work/h1" -o "$work/login.html" "$BASE/login"
+pre=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$work/login.html")
+curl -s -D "$work/h2" -o /dev/null -H "Cookie: dkim_login=$pre" --data-urlencode "csrf=$pre" \
+  --data-urlencode "token=$SHOP" "$BASE/login"
+cookie=$(sed -n 's/^Set-Cookie: \(dkim_session=[^;]*\);.*/\1/Ip' "$work/h2" | head -1)
+[[ -n $cookie ]] || fail "no session: $(cat "$work/h2")"
+curl -s -H "Cookie: $cookie" -o "$work/dkim.html" "$BASE/dkim?domain=example.com"
+csrf=$(grep -o 'name="csrf" value="[^"]*"' "$work/dkim.html" | head -1 | cut -d'"' -f4)
+grep -q 'id="rotate-p1"' "$work/dkim.html" || fail "no Rotate form for the active key p1"
+form() {  # form PATH FIELDS: the status in $status
+  status=$(curl -s -o "$work/body" -w '%{http_code}' -H "Cookie: $cookie" --data "$2" "$BASE$1")
+}
+before=$(snapshot)
+form /dkim/rotate "csrf=wrong&domain=example.com&slot=p1"
+[[ $status == 403 ]] || fail "rotate form with a wrong CSRF token: status $status"
+form /dkim/rotate "domain=example.com&slot=p1"
+[[ $status == 403 ]] || fail "rotate form without a CSRF token: status $status"
+[[ $before == "$(snapshot)" ]] || fail "a refused form changed the database"
+form /dkim/rotate "csrf=$csrf&domain=example.com&slot=p1"
+[[ $status == 200 ]] || fail "rotate form: status $status"
+new=$("$ADMIN" key list example.com --json | jq -r '.[] | select(.slot == "p1" and .state == "pending") | .selector')
+[[ $new == p1-* ]] || fail "rotate form: no pending key for p1 ($new)"
+grep -q "id=\"activate-$new\"" "$work/body" || fail "no Activate form for the pending key $new"
+grep -q "<tr id=\"key-$new\">.*<td class=\"state\">pending</td>" "$work/body" || fail "the page does not show $new pending"
+before=$(snapshot)
+form /dkim/activate "csrf=wrong&domain=example.com&selector=$new"
+[[ $status == 403 ]] || fail "activate form with a wrong CSRF token: status $status"
+form /dkim/activate "csrf=$csrf&domain=example.com&selector=$new"
+grep -q 'is not served by every server' "$work/body" || fail "activate form: the DNS gate's refusal not shown"
+[[ $before == "$(snapshot)" ]] || fail "a refused activation changed the database"
 finish
