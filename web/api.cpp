@@ -495,9 +495,8 @@ namespace {
 // or user exists, is in use, or its lifecycle state forbids the step
 // (db/admin/rules.cpp, db/admin/lifecycle.cpp).
 constexpr const char* kConflicts[] = {
-    " already",                   // exists; already active, revoked, pending
-    " is in use by ",             // user set / key rules
-    "; rotate or revoke it first",  // key delete of an active or retired key
+    " already",                        // exists; already active, revoked, pending
+    "; rotate or revoke it first",     // key delete of an active or retired key
     " is not served by every server",  // activate's DNS gate
     " is revoked; rotate",             // activate of a revoked key
     " is the active key of slot ",     // revoke of an active key

@@ -157,7 +157,8 @@ std::optional<Settings> parse(int argc, char** argv) {
   if (vm.count("connection-timeout")) s.server.timeout_seconds = vm["connection-timeout"].as<int>();
   if (vm.count("max-key-jobs")) s.server.max_offloaded = vm["max-key-jobs"].as<int>();
   if (s.server.max_connections < 1 || s.server.timeout_seconds < 1 || s.server.max_offloaded < 1)
-    throw Error(ErrorKind::usage, "--max-connections, --connection-timeout and --max-key-jobs must be positive");
+    throw Error(ErrorKind::usage,
+                "--max-connections, --connection-timeout and --max-key-jobs must be positive");
   return s;
 }
 

@@ -105,8 +105,8 @@ std::vector<Route> all_routes() {
   std::vector<Route> routes = api_routes();
   for (Route r : {Route{"GET", "/"}, Route{"GET", "/login"}, Route{"POST", "/login"},
                   Route{"POST", "/logout"}, Route{"GET", "/dkim"}, Route{"POST", "/dkim/generate"},
-                  Route{"POST", "/dkim/check"}, Route{"POST", "/dkim/rotate"}, Route{"POST", "/dkim/activate"},
-                  Route{"GET", "/users"}, Route{"POST", "/users/set"}})
+                  Route{"POST", "/dkim/check"}, Route{"POST", "/dkim/rotate"},
+                  Route{"POST", "/dkim/activate"}, Route{"GET", "/users"}, Route{"POST", "/users/set"}})
     routes.push_back(r);
   return routes;
 }
@@ -277,11 +277,13 @@ std::string when(const json& key, const char* field) {
 std::string key_row(const json& k, const std::string& domain, const std::string& csrf) {
   std::string sel = k["selector"].get<std::string>(), state = k.value("state", std::string("active"));
   std::string slot = k.value("slot", sel);
-  std::string actions = "<a href=\"/dkim?domain=" + url_encode(domain) + "&amp;selector=" + url_encode(sel) +
-                        "\">Show record</a> " +
-                        button_form("/dkim/check", csrf, domain, {"selector", sel}, "Check DNS", "check-" + sel);
+  std::string actions =
+      "<a href=\"/dkim?domain=" + url_encode(domain) + "&amp;selector=" + url_encode(sel) +
+      "\">Show record</a> " +
+      button_form("/dkim/check", csrf, domain, {"selector", sel}, "Check DNS", "check-" + sel);
   if (state == "pending")
-    actions += " " + button_form("/dkim/activate", csrf, domain, {"selector", sel}, "Activate", "activate-" + sel);
+    actions +=
+        " " + button_form("/dkim/activate", csrf, domain, {"selector", sel}, "Activate", "activate-" + sel);
   if (state == "active")
     actions += " " + button_form("/dkim/rotate", csrf, domain, {"slot", slot}, "Rotate", "rotate-" + slot);
   return "<tr id=\"key-" + html_escape(sel) + "\"><td>" + html_escape(sel) + "</td><td>" + html_escape(slot) +
@@ -408,8 +410,8 @@ Response Pages::action(const Request& request, const db::Token& token, const Ses
   if (what == "rotate" || what == "activate") {
     std::string name = what == "rotate" ? form["slot"] : form["selector"];
     auto [status, answer] =
-        call(config_, token, "POST", "/api/v1/keys/" + url_encode(domain) + "/" + url_encode(name) + "/" + what,
-             json::object());
+        call(config_, token, "POST",
+             "/api/v1/keys/" + url_encode(domain) + "/" + url_encode(name) + "/" + what, json::object());
     if (status != 200 && status != 201)
       return dkim_page(request, token, s, message_box("error", error_of(answer)), "", domain);
     // The record itself is in the green box below, not in the notice.

@@ -17,8 +17,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -135,7 +135,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.peer = peer_;
     version_ = req.version();
     bool keep_alive = req.keep_alive();
-    if (shared_.config.offload && shared_.config.offload(request)) return offload(std::move(request), keep_alive);
+    if (shared_.config.offload && shared_.config.offload(request))
+      return offload(std::move(request), keep_alive);
     reply(call_handler(shared_.handler, request), keep_alive);
   }
 

@@ -136,7 +136,8 @@ int with_lifecycle(db::KeyStore& store, const AdminConfig& config, const DnsSett
   if (dns.timeout < 1 || dns.timeout > 60) throw Error(ErrorKind::usage, "--timeout must be 1 to 60 seconds");
   for (const auto& ns : dns.nameservers) dns::parse_server(ns);  // refuse a bad one before any work
   Publisher publisher(config, dns.timeout);
-  Lifecycle lc{store, config, publisher, dns::QueryOptions{dns.timeout}, dns.nameservers, now, out, {}, false};
+  Lifecycle lc{store, config, publisher, dns::QueryOptions{dns.timeout}, dns.nameservers, now,
+               out,   {},     false};
   return body(lc);
 }
 
@@ -270,7 +271,8 @@ db::KeyRecord revoke(Lifecycle& lc, db::KeyRecord key, bool force) {
   return key;
 }
 
-db::KeyRecord activate_key(Lifecycle& lc, const std::string& domain, const std::string& selector, bool force) {
+db::KeyRecord activate_key(Lifecycle& lc, const std::string& domain, const std::string& selector,
+                           bool force) {
   return activate(lc, public_part(lc.store, domain, selector), force);
 }
 

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "fuzz_check.h"
 #include "filter/base/error.h"
+#include "fuzz_check.h"
 #include "web/form.h"
 #include "web/json_body.h"
 

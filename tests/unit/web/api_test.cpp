@@ -63,14 +63,17 @@ TEST(ApiStatus, MapsTheLifecycleRefusals) {
         "key rotate: domain example.com uses or used selector s1 already; a new key needs a new selector",
         "key activate: s1._domainkey.example.com is already active",
         "key activate: s1._domainkey.example.com is revoked; rotate to a new key instead",
-        "key activate: s2._domainkey.example.com is not served by every server (x: no record); publish it and "
+        "key activate: s2._domainkey.example.com is not served by every server (x: no record); publish it "
+        "and "
         "wait, or use --force",
         "key revoke: s1._domainkey.example.com is the active key of slot s1; rotate first, or use --force",
-        "key delete: s1._domainkey.example.com is retired; rotate or revoke it first (key rotate, key revoke), "
+        "key delete: s1._domainkey.example.com is retired; rotate or revoke it first (key rotate, key "
+        "revoke), "
         "or use --force"})
     EXPECT_EQ(status_for(Error(ErrorKind::data, conflict)), 409) << conflict;
-  EXPECT_EQ(status_for(Error(ErrorKind::data, "key rotate: domain example.com has no key in slot x (key "
-                                              "generate example.com x makes its first)")),
+  EXPECT_EQ(status_for(Error(ErrorKind::data,
+                             "key rotate: domain example.com has no key in slot x (key "
+                             "generate example.com x makes its first)")),
             404);
 }
 
@@ -106,9 +109,12 @@ TEST_F(ApiTest, DomainTokenStaysInItsDomain) {
 }
 
 TEST_F(ApiTest, LifecycleSteps) {
-  ASSERT_EQ(call(root_, "POST", "/api/v1/keys", R"({"domain": "example.com", "selector": "s1", "bits": 1024})").status,
+  ASSERT_EQ(
+      call(root_, "POST", "/api/v1/keys", R"({"domain": "example.com", "selector": "s1", "bits": 1024})")
+          .status,
+      201);
+  EXPECT_EQ(call(shop_, "POST", "/api/v1/keys/example.com/s1/rotate", R"({"to": "s2", "bits": 1024})").status,
             201);
-  EXPECT_EQ(call(shop_, "POST", "/api/v1/keys/example.com/s1/rotate", R"({"to": "s2", "bits": 1024})").status, 201);
   EXPECT_EQ(call(shop_, "POST", "/api/v1/keys/example.com/s1/rotate", "").status, 409);
   EXPECT_EQ(call(shop_, "POST", "/api/v1/keys/example.com/s2/activate", R"({"force": true})").status, 200);
   auto keys = db::KeyStore::open_writer(config_.db_path).list_keys("example.com");

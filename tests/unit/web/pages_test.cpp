@@ -17,27 +17,27 @@ Request request(const std::string& method, const std::string& target) {
 // updates), and what
 // it keeps on the I/O thread (everything else).
 TEST(PagesSlow, GenerationAndDnsWaitsOnly) {
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/api/v1/keys"},
-           {"POST", "/api/v1/keys/example.com/s1/rotate"},
-           {"POST", "/api/v1/keys/example.com/s1/activate"},
-           {"POST", "/api/v1/keys/example.com/s1/revoke"},
-           {"DELETE", "/api/v1/keys/example.com/s1"},
-           {"GET", "/api/v1/keys/example.com/s1/check"},
-           {"POST", "/dkim/generate"},
-           {"POST", "/dkim/check"},
-           {"POST", "/dkim/rotate"},
-           {"POST", "/dkim/activate"}})
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/api/v1/keys"},
+                                                        {"POST", "/api/v1/keys/example.com/s1/rotate"},
+                                                        {"POST", "/api/v1/keys/example.com/s1/activate"},
+                                                        {"POST", "/api/v1/keys/example.com/s1/revoke"},
+                                                        {"DELETE", "/api/v1/keys/example.com/s1"},
+                                                        {"GET", "/api/v1/keys/example.com/s1/check"},
+                                                        {"POST", "/dkim/generate"},
+                                                        {"POST", "/dkim/check"},
+                                                        {"POST", "/dkim/rotate"},
+                                                        {"POST", "/dkim/activate"}})
     EXPECT_TRUE(Pages::slow(request(method, target))) << method << " " << target;
-  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/api/v1/keys"},
-           {"POST", "/api/v1/keys/import"},
-           {"GET", "/api/v1/keys/example.com/s1"},
-           {"GET", "/api/v1/keys/example.com/s1/dns"},
-           {"GET", "/dkim"},
-           {"POST", "/users/set"},
-           {"POST", "/login"},
-           {"GET", "not-origin-form"}})
+  for (const auto& [method, target] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/api/v1/keys"},
+                                                        {"POST", "/api/v1/keys/import"},
+                                                        {"GET", "/api/v1/keys/example.com/s1"},
+                                                        {"GET", "/api/v1/keys/example.com/s1/dns"},
+                                                        {"GET", "/dkim"},
+                                                        {"POST", "/users/set"},
+                                                        {"POST", "/login"},
+                                                        {"GET", "not-origin-form"}})
     EXPECT_FALSE(Pages::slow(request(method, target))) << method << " " << target;
 }
 
