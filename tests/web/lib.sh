@@ -34,11 +34,11 @@ wait_for() {
   return 1
 }
 
-# start_web [ARGS...]: runs the daemon on an ephemeral loopback port; sets
+# start_web [ARGS...]: runs the daemon (with $WEB_CONFIG, default none) on an ephemeral loopback port; sets
 # PORT and BASE, its log in $work/web.log.
 start_web() {
   : >"$work/web.log"
-  "$WEB" --config /dev/null --db "$DB" --listen 127.0.0.1:0 --foreground --log stderr "$@" 2>>"$work/web.log" &
+  "$WEB" --config "${WEB_CONFIG:-/dev/null}" --db "$DB" --listen 127.0.0.1:0 --foreground --log stderr "$@" 2>>"$work/web.log" &
   pids+=($!)
   wait_for "$work/web.log" "listening on" || { echo "FAIL: dkim-filter-web did not start: $(cat "$work/web.log")"; exit 1; }
   PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/web.log" | head -1 | cut -d: -f2)
