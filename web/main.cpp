@@ -84,12 +84,7 @@ void parse_listen(const std::string& text, dkim::web::ServerConfig& server) {
 // lifecycle's (dkim-filter-admin(8) "CONFIGURATION"), which the API's
 // rotate, activate, revoke and delete then use as the admin does.
 bool read_config(const std::string& path, bool must_exist, po::variables_map& vm) {
-  std::optional<std::string> text;
-  try {
-    text = dkim::read_trusted_file(path, must_exist);
-  } catch (const Error& e) {
-    throw Error(ErrorKind::config, std::string("config: ") + e.what());
-  }
+  std::optional<std::string> text = dkim::read_trusted_file(path, must_exist);
   if (!text) return false;
   std::istringstream in(*text);
   bool lifecycle = false;

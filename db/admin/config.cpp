@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "db/config_options.h"
+#include "db/names.h"
 #include "filter/base/error.h"
 #include "filter/base/trusted_file.h"
 
@@ -63,14 +64,39 @@ long long parse_duration(std::string_view text, std::string_view what) {
   }
 }
 
+void parse_rotate_every(std::string_view text, AdminConfig& c) {
+  std::string list(text);
+  for (char& ch : list)
+    if (ch == ',' || ch == '\t') ch = ' ';
+  std::istringstream entries(list);
+  bool any = false;
+  for (std::string entry; entries >> entry;) {
+    any = true;
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) {
+      c.rotate_every = parse_duration(entry, "rotate-every");
+      continue;
+    }
+    std::string domain;
+    try {
+      domain = db::normalize_domain(entry.substr(0, eq));
+    } catch (const Error& e) {
+      fail("rotate-every: '" + entry.substr(0, 80) + "': " + e.what());
+    }
+    std::string value = entry.substr(eq + 1);
+    c.rotate_every_domain[domain] = value == "off" ? 0 : parse_duration(value, "rotate-every for " + domain);
+  }
+  if (!any) fail("rotate-every: empty; give a DURATION or DOMAIN=DURATION entries");
+}
+
+long long AdminConfig::rotation_period(const std::string& domain) const {
+  auto it = rotate_every_domain.find(domain);
+  return it != rotate_every_domain.end() ? it->second : rotate_every;
+}
+
 AdminConfig read_admin_config(const std::string& path, bool must_exist) {
   AdminConfig c;
-  std::optional<std::string> text;
-  try {
-    text = read_trusted_file(path, must_exist);
-  } catch (const Error& e) {
-    fail(e.what());
-  }
+  std::optional<std::string> text = read_trusted_file(path, must_exist);
   if (!text) return c;
   c.file = path;
   po::variables_map vm;
@@ -98,7 +124,7 @@ AdminConfig read_admin_config(const std::string& path, bool must_exist) {
   }
   if (vm.count("retire-after")) c.retire_after = parse_duration(get(vm, "retire-after"), "retire-after");
   if (vm.count("delete-after")) c.delete_after = parse_duration(get(vm, "delete-after"), "delete-after");
-  if (vm.count("rotate-every")) c.rotate_every = parse_duration(get(vm, "rotate-every"), "rotate-every");
+  if (vm.count("rotate-every")) parse_rotate_every(get(vm, "rotate-every"), c);
   return c;
 }
 

@@ -18,12 +18,7 @@ namespace {
 
 ClusterConfig read_cluster_config(const std::string& path, bool must_exist) {
   ClusterConfig c;
-  std::optional<std::string> text;
-  try {
-    text = read_trusted_file(path, must_exist);
-  } catch (const Error& e) {
-    fail(e.what());
-  }
+  std::optional<std::string> text = read_trusted_file(path, must_exist);
   if (!text) return c;
   po::options_description d;
   d.add_options()("cluster", po::value<std::string>())("cluster-key", po::value<std::string>());

@@ -151,7 +151,7 @@ std::string read_config_file(const std::string& path, bool must_exist, po::varia
     text = read_trusted_file(path, must_exist,
                              must_exist ? "(check --config)" : "(make it readable by the filter's user, or remove it)");
   } catch (const Error& e) {
-    return std::string("config: ") + e.what();
+    return e.what();
   }
   if (!text) return {};
   std::istringstream in(*text);

@@ -47,7 +47,7 @@ std::optional<std::string> read_trusted_file(const std::string& path, bool must_
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     if (!must_exist && errno == ENOENT) return std::nullopt;
-    std::string what = "cannot read " + path + ": " + std::strerror(errno);
+    std::string what = "config: cannot read " + path + ": " + std::strerror(errno);
     if (!unreadable_hint.empty()) what += " " + std::string(unreadable_hint);
     throw Error(ErrorKind::config, what);
   }
@@ -61,7 +61,7 @@ std::optional<std::string> read_trusted_file(const std::string& path, bool must_
     if (text.size() > kMaxSize) problem = path + " is larger than 1 MB: not a configuration file";
   }
   ::close(fd);
-  if (!problem.empty()) throw Error(ErrorKind::config, problem);
+  if (!problem.empty()) throw Error(ErrorKind::config, "config: " + problem);
   return text;
 }
 

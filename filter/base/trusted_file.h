@@ -13,7 +13,7 @@
 namespace dkim {
 
 /// The file's text; nullopt when it does not exist and !must_exist.
-/// Throws Error(config) (message without a "config: " prefix) when it
+/// Throws Error(config) ("config: PATH ...") when it
 /// cannot be opened (`unreadable_hint` appended), is not a regular file,
 /// is owned by anyone but root or this process's user, is writable by
 /// group or others, or is larger than 1 MB. /dev/null reads as empty.

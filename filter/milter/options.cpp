@@ -61,12 +61,7 @@ std::string get(const po::variables_map& vm, const char* name, const std::string
 }
 
 void read_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
-  std::optional<std::string> text;
-  try {
-    text = read_trusted_file(path, must_exist);
-  } catch (const Error& e) {
-    throw Error(ErrorKind::config, std::string("config: ") + e.what());
-  }
+  std::optional<std::string> text = read_trusted_file(path, must_exist);
   if (!text) return;
   std::istringstream in(*text);
   po::options_description file_options;

@@ -7,30 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include "filter/base/error.h"
+#include "../test_util.h"
 
 namespace dkim {
 namespace {
 
-namespace fs = std::filesystem;
-
-class TrustedFileTest : public ::testing::Test {
+class TrustedFileTest : public test::ConfigFileTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "trusted-file-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& text, mode_t mode = 0644) {
-    std::string path = dir_ + "/dkim-filter.conf";
-    std::ofstream(path) << text;
-    ::chmod(path.c_str(), mode);
-    return path;
-  }
   static std::string error_of(const std::string& path, bool must_exist = true, std::string_view hint = {}) {
     try {
       read_trusted_file(path, must_exist, hint);
@@ -40,7 +24,6 @@ class TrustedFileTest : public ::testing::Test {
     }
     return "no error";
   }
-  std::string dir_;
 };
 
 TEST_F(TrustedFileTest, ReadsASafeFile) {
@@ -52,13 +35,13 @@ TEST_F(TrustedFileTest, ReadsASafeFile) {
 TEST_F(TrustedFileTest, AMissingOptionalFileIsNoFile) {
   EXPECT_FALSE(read_trusted_file(dir_ + "/absent", false));
   EXPECT_EQ(error_of(dir_ + "/absent", true, "(check --config)"),
-            "cannot read " + dir_ + "/absent: No such file or directory (check --config)");
+            "config: cannot read " + dir_ + "/absent: No such file or directory (check --config)");
 }
 
 TEST_F(TrustedFileTest, RefusesWhatOthersCouldChange) {
   std::string path = write("db = /x\n", 0664);
-  EXPECT_EQ(error_of(path), path + " is writable by group or others (mode 0664): run chmod go-w " + path);
-  EXPECT_EQ(error_of(dir_), dir_ + " is not a regular file");
+  EXPECT_EQ(error_of(path), "config: " + path + " is writable by group or others (mode 0664): run chmod go-w " + path);
+  EXPECT_EQ(error_of(dir_), "config: " + dir_ + " is not a regular file");
 }
 
 TEST_F(TrustedFileTest, RefusesAFileOfAnotherOwner) {
@@ -70,14 +53,14 @@ TEST_F(TrustedFileTest, RefusesAFileOfAnotherOwner) {
 
 TEST_F(TrustedFileTest, RefusesAHugeFile) {
   std::string path = write(std::string((1 << 20) + 1, '#'));
-  EXPECT_EQ(error_of(path), path + " is larger than 1 MB: not a configuration file");
+  EXPECT_EQ(error_of(path), "config: " + path + " is larger than 1 MB: not a configuration file");
 }
 
 TEST_F(TrustedFileTest, TheNullDeviceIsAnEmptyFile) {
   auto text = read_trusted_file("/dev/null", true);
   ASSERT_TRUE(text);
   EXPECT_TRUE(text->empty());
-  EXPECT_EQ(error_of("/dev/zero"), "/dev/zero is not a regular file");
+  EXPECT_EQ(error_of("/dev/zero"), "config: /dev/zero is not a regular file");
 }
 
 }  // namespace
