@@ -174,6 +174,7 @@ int run(int argc, char** argv) {
   if (!settings->foreground && ::daemon(0, 0) != 0)
     throw Error(ErrorKind::temporary, "cannot detach (daemon(3))");
   server.offload = &dkim::web::Pages::slow;
+  server.busy = &dkim::web::Pages::busy;
   server.on_listening = [&](const std::string& where) {
     std::cerr << "dkim-filter-web: listening on " << where << (server.tls_cert.empty() ? "" : " (TLS)")
               << "\n";

@@ -129,6 +129,16 @@ bool Pages::slow(const Request& request) {
          (seg[1] == "generate" || seg[1] == "check" || seg[1] == "rotate" || seg[1] == "activate");
 }
 
+Response Pages::busy(const Request& request) {
+  constexpr const char* kBusy = "busy generating keys; try again shortly";
+  auto target = parse_target(request.target);
+  if (!target.valid || (!target.segments.empty() && target.segments[0] == "api"))
+    return json_error(503, kBusy);
+  return html(page("Busy", "<nav>dkim-filter control panel</nav>",
+                   message_box("error", std::string(kBusy) + " (go back and send the form again)")),
+              503);
+}
+
 std::optional<std::pair<Pages::Session, db::Token>> Pages::session(const Request& request) {
   auto cookies = parse_cookies(request.header("cookie"));
   auto it = cookies.find(kSessionCookie);

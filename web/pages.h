@@ -27,6 +27,9 @@ class Pages {
   Response dispatch(const Request& request);
   /// The requests that generate keys or wait for DNS (ServerConfig::offload).
   static bool slow(const Request& request);
+  /// The answer when too many of those are under way (ServerConfig::busy):
+  /// 503, as JSON for the API and as a page for the control panel.
+  static Response busy(const Request& request);
 
  private:
   struct Session {

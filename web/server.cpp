@@ -144,7 +144,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // thread, the only one that touches the connection.
   void offload(Request request, bool keep_alive) {
     if (shared_.offloaded >= shared_.config.max_offloaded) {
-      Response busy = error_response(503, "busy generating keys; try again shortly");
+      Response busy = shared_.config.busy ? shared_.config.busy(request)
+                                          : error_response(503, "busy generating keys; try again shortly");
       busy.headers.emplace_back("Retry-After", "5");
       return reply(busy, keep_alive);
     }

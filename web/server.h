@@ -24,9 +24,11 @@ struct ServerConfig {
   /// connection, so a 4096-bit key does not stall the others; the handler
   /// must then be safe to call from several threads.
   std::function<bool(const Request&)> offload;
-  /// Offloaded requests running or queued at once; beyond, 503 with
-  /// Retry-After (RFC 9110 §15.6.4, §10.2.3).
+  /// Offloaded requests running or queued at once; beyond, `busy`'s
+  /// answer (default: a JSON 503), sent with Retry-After (RFC 9110
+  /// §15.6.4, §10.2.3).
   int max_offloaded = 4;
+  std::function<Response(const Request&)> busy;
 };
 
 using Handler = std::function<Response(const Request&)>;

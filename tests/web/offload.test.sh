@@ -15,8 +15,14 @@ start_web --max-key-jobs 1
 : >"$work/order"
 
 # The generation, on its own connection; says "generate" when answered.
-( curl -s -o "$work/gen.body" -w '%{http_code}' -H "Authorization: Bearer $ROOT" -H 'Content-Type: application/json' \
-    --data-binary '{"domain": "example.com", "selector": "big", "bits": 4096}' "$BASE/api/v1/keys" >"$work/gen.status"
+# A probe below may hold the one job slot when it arrives: then it is
+# refused as busy (503) and sent again, as a client would.
+( for ((try = 0; try < 100; try++)); do
+    curl -s -o "$work/gen.body" -w '%{http_code}' -H "Authorization: Bearer $ROOT" -H 'Content-Type: application/json' \
+      --data-binary '{"domain": "example.com", "selector": "big", "bits": 4096}' "$BASE/api/v1/keys" >"$work/gen.status"
+    [[ $(cat "$work/gen.status") == 503 ]] || break
+    sleep 0.05
+  done
   echo generate >>"$work/order" ) &
 gen=$!
 pids+=($gen)

@@ -41,5 +41,15 @@ TEST(PagesSlow, GenerationAndDnsWaitsOnly) {
     EXPECT_FALSE(Pages::slow(request(method, target))) << method << " " << target;
 }
 
+TEST(PagesBusy, JsonForTheApiAPageForThePanel) {
+  Response api = Pages::busy(request("POST", "/api/v1/keys"));
+  EXPECT_EQ(api.status, 503);
+  EXPECT_EQ(api.content_type.rfind("application/json", 0), 0u) << api.content_type;
+  Response page = Pages::busy(request("POST", "/dkim/generate"));
+  EXPECT_EQ(page.status, 503);
+  EXPECT_EQ(page.content_type.rfind("text/html", 0), 0u) << page.content_type;
+  EXPECT_NE(page.body.find("busy generating keys"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dkim::web
