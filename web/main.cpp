@@ -47,7 +47,9 @@ po::options_description file_options() {
       "tls-cert", po::value<std::string>(), "PEM certificate chain: serve HTTPS (required off loopback)")(
       "tls-key", po::value<std::string>(), "PEM private key of --tls-cert")(
       "nameserver", po::value<std::string>(),
-      "DNS server for key checks, IP[:PORT] (default: the system resolver)")(
+      "DNS server for key checks and activation, IP[:PORT] (default: the system resolver; for "
+      "activation, the zone's authoritative servers)")(
+      "dns-timeout", po::value<int>(), "seconds to wait for each DNS answer, 1 to 60 (default 5)")(
       "log", po::value<std::string>(), "syslog (default, facility mail) or stderr")(
       "max-body", po::value<std::size_t>(), "largest request body in bytes (default 1048576)")(
       "max-connections", po::value<int>(), "connections served at once (default 1024)")(
@@ -144,6 +146,10 @@ std::optional<Settings> parse(int argc, char** argv) {
   if (s.server.tls_cert.empty() != s.server.tls_key.empty())
     throw Error(ErrorKind::usage, "--tls-cert and --tls-key go together");
   if (vm.count("nameserver")) s.api.nameserver = vm["nameserver"].as<std::string>();
+  if (vm.count("dns-timeout")) s.api.dns_timeout = vm["dns-timeout"].as<int>();
+  // As the admin's --timeout: refused before any work.
+  if (s.api.dns_timeout < 1 || s.api.dns_timeout > 60)
+    throw Error(ErrorKind::usage, "--dns-timeout must be 1 to 60 seconds");
   std::string log = vm.count("log") ? vm["log"].as<std::string>() : "syslog";
   if (log != "syslog" && log != "stderr") throw Error(ErrorKind::usage, "--log must be syslog or stderr");
   s.api.log_stderr = log == "stderr";

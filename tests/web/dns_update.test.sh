@@ -22,6 +22,7 @@ db = $DB
 dns-update = $P
 dns-update-key = $DNS_KEY
 dns-ttl = 300
+dns-timeout = 3
 C
 chmod 0644 "$WEB_CONFIG"
 A=("$ADMIN" --config "$WEB_CONFIG")
