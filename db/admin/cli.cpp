@@ -13,6 +13,7 @@
 
 #include "db/admin/process.h"
 #include "db/cluster/pg_store.h"
+#include "db/names.h"
 #include "filter/base/error.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/canonicalize.h"
@@ -21,6 +22,14 @@
 namespace dkim::admin {
 
 constexpr size_t kMaxInput = 1 << 20;
+
+std::optional<KeyName> parse_key_command(const std::vector<std::string>& args, const CommandSpec& spec,
+                                         po::options_description& options, po::variables_map& vm,
+                                         Context& ctx) {
+  std::vector<std::string> pos;
+  if (!parse_command(args, spec, options, vm, pos, ctx)) return std::nullopt;
+  return KeyName{db::normalize_domain(pos[0]), db::normalize_selector(pos[1])};
+}
 
 bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec,
                    po::options_description& options, po::variables_map& vm,

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "db/admin/cli.h"
+#include "db/admin/lifecycle.h"
 #include "db/admin/rules.h"
 #include "db/dns_record.h"
 #include "db/names.h"
@@ -140,22 +141,7 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
 
 }  // namespace
 
-std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
-                                   const std::string& selector) {
-  std::vector<std::string> users;
-  for (const auto& u : store.list_users())
-    if (policy::may_sign_with(u, domain, selector)) users.push_back(db::escape_text(u.name));
-  return users;
-}
-
 namespace {
-
-db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const std::string& selector) {
-  auto key = store.find_key(domain, selector);
-  if (!key)
-    throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-  return std::move(*key);  // a copy would leave the PEM in the optional, uncleansed
-}
 
 int key_export(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"key export",
@@ -167,10 +153,10 @@ int key_export(Context& ctx, const std::vector<std::string>& args) {
                    ""};
   po::options_description opts("Options");
   po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  auto name = parse_key_command(args, spec, opts, vm, ctx);
+  if (!name) return 0;
   auto store = open_store(ctx);
-  auto key = require_key(store, db::normalize_domain(pos[0]), db::normalize_selector(pos[1]));
+  auto key = require_key(store, name->domain, name->selector);
   // Straight to the descriptor: std::cout's buffer would keep a copy.
   std::cout << std::flush;
   try {
