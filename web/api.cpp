@@ -15,6 +15,7 @@
 #include "db/admin/cli.h"
 #include "db/admin/lifecycle.h"
 #include "db/admin/rules.h"
+#include "db/cluster/pg_store.h"
 #include "db/dns/client.h"
 #include "db/dns_record.h"
 #include "db/keystore.h"
@@ -480,7 +481,18 @@ const std::vector<Route>& api_routes() {
   return routes;
 }
 
-db::KeyStore open_store(const ApiConfig& config) { return db::KeyStore::open_writer(config.db_path); }
+// In cluster mode the local file is a node's replica, rewritten by
+// dkim-filter-sync: the panel writes the cluster, as the admin does.
+db::KeyStore open_store(const ApiConfig& config) {
+  if (!config.cluster_url.empty()) return cluster::open_store(config.cluster_url, config.cluster_key_file);
+  return db::KeyStore::open_writer(config.db_path);
+}
+
+db::TokenTable open_tokens(const ApiConfig& config) {
+  if (!config.cluster_url.empty()) return cluster::open_tokens(config.cluster_url, config.cluster_key_file);
+  open_store(config);  // schema checks and migration first
+  return db::TokenTable::open(config.db_path);
+}
 
 Response json_error(int status, const std::string& message) {
   Response r;
@@ -537,8 +549,7 @@ std::optional<db::Token> bearer_token(const ApiConfig& config, const Request& re
   std::string token = auth.substr(7);
   while (!token.empty() && token.front() == ' ') token.erase(0, 1);
   if (token.empty() || token.size() > 200) return std::nullopt;
-  open_store(config);  // schema checks and migration first
-  return db::TokenTable::open(config.db_path).authenticate(token);
+  return open_tokens(config).authenticate(token);
 }
 
 Response handle_api(const ApiConfig& config, const Request& request, const db::Token& token) {

@@ -19,6 +19,9 @@ namespace dkim::web {
 
 struct ApiConfig {
   std::string db_path;
+  /// Cluster mode (dkim-filter-admin(8) "CLUSTER MODE"): the file's
+  /// cluster = URL unless --db names a local file, and the cluster key.
+  std::string cluster_url, cluster_key_file;
   /// For key checks (instead of the system resolver) and for activate's
   /// DNS gate (instead of the zone's authoritative servers); "" = those.
   std::string nameserver;
@@ -32,6 +35,8 @@ struct ApiConfig {
 /// The key database every request of the API and the pages uses: the one
 /// place that says which store that is.
 db::KeyStore open_store(const ApiConfig& config);
+/// The tokens of that store, after open_store's checks.
+db::TokenTable open_tokens(const ApiConfig& config);
 
 /// One route of the API, as the OpenAPI file names it ("/api/v1/keys/{domain}").
 struct Route {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "db/admin/config.h"
+#include "db/cluster/cluster_config.h"
 #include "db/config_options.h"
 #include "db/keystore.h"
 #include "filter/base/error.h"
@@ -84,7 +85,8 @@ void parse_listen(const std::string& text, dkim::web::ServerConfig& server) {
 
 // Reads the file's options into `vm`; true when it sets any of the key
 // lifecycle's (dkim-filter-admin(8) "CONFIGURATION"), which the API's
-// rotate, activate, revoke and delete then use as the admin does.
+// rotate, activate, revoke and delete then use as the admin does, or the
+// cluster's (every request then reads and writes PostgreSQL).
 bool read_config(const std::string& path, bool must_exist, po::variables_map& vm) {
   std::optional<std::string> text = dkim::read_trusted_file(path, must_exist);
   if (!text) return false;
@@ -97,6 +99,8 @@ bool read_config(const std::string& path, bool must_exist, po::variables_map& vm
       if (o.unregistered && !is_other_programs(o.string_key))
         throw Error(ErrorKind::config, "config: " + path + ": unrecognised option '" + o.string_key + "'");
       for (std::string_view name : dkim::config::kAdminOptions) lifecycle = lifecycle || o.string_key == name;
+      for (std::string_view name : dkim::config::kClusterOptions)
+        lifecycle = lifecycle || o.string_key == name;
     }
     po::store(parsed, vm);
   } catch (const po::error& e) {
@@ -140,6 +144,11 @@ std::optional<Settings> parse(int argc, char** argv) {
   s.foreground = vm.count("foreground") > 0;
   s.print_routes = vm.count("print-routes") > 0;
   s.api.db_path = vm.count("db") ? vm["db"].as<std::string>() : dkim::db::default_db_path();
+  if (!vm.count("db") && !s.api.lifecycle.cluster.empty()) {
+    s.api.cluster_url = s.api.lifecycle.cluster;
+    s.api.cluster_key_file =
+        s.api.lifecycle.cluster_key.empty() ? dkim::cluster::kDefaultClusterKey : s.api.lifecycle.cluster_key;
+  }
   if (vm.count("listen")) parse_listen(vm["listen"].as<std::string>(), s.server);
   if (vm.count("tls-cert")) s.server.tls_cert = vm["tls-cert"].as<std::string>();
   if (vm.count("tls-key")) s.server.tls_key = vm["tls-key"].as<std::string>();

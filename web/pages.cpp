@@ -155,8 +155,7 @@ std::optional<std::pair<Pages::Session, db::Token>> Pages::session(const Request
     found = s->second;
   }
   // The token is read again each time: deleting it ends its sessions.
-  open_store(config_);
-  auto tokens = db::TokenTable::open(config_.db_path).list();
+  auto tokens = open_tokens(config_).list();
   std::lock_guard<std::mutex> lock(mutex_);
   auto s = sessions_.find(it->second);
   if (s == sessions_.end()) return std::nullopt;

@@ -227,6 +227,24 @@ out=$(DKIM_FILTER_DB=$work/none.db "${CA[@]}" doctor --mta none --user root 2>&1
   fail "doctor on the admin host: $out"
 "${CA[@]}" user delete frank@example.com >/dev/null || fail "user delete frank"
 
+# ---- dkim-filter-web in cluster mode reads and writes PostgreSQL ----
+printf 'cluster = %s\ncluster-key = %s\n' "$URL" "$KEY" >"$work/web.conf"
+panel=$("${CA[@]}" token add panel) || fail "token add panel"
+DKIM_FILTER_DB=$work/none.db "$DKIM_BUILD/dkim-filter-web" --config "$work/web.conf" --listen 127.0.0.1:0 --foreground \
+  --log stderr 2>"$work/web.log" &
+pids+=($!)
+until_true 30 grep -q 'listening on 127.0.0.1:' "$work/web.log" || fail "dkim-filter-web did not start: $(cat "$work/web.log")"
+web="http://127.0.0.1:$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/web.log" | head -1 | cut -d: -f2)"
+code=$(curl -s -o "$work/body" -w '%{http_code}' -X POST -H "Authorization: Bearer $panel" -H 'Content-Type: application/json' \
+  --data-binary '{"domain": "example.com", "selector": "web1", "algorithm": "ed25519"}' "$web/api/v1/keys")
+[[ $code == 201 ]] || fail "the API's key generate in cluster mode: $code $(cat "$work/body")"
+[[ $(psql_at "$P1" "SELECT state FROM keys WHERE domain = 'example.com' AND selector = 'web1'") == active ]] ||
+  fail "the API's key did not reach PostgreSQL"
+code=$(curl -s -o "$work/body" -w '%{http_code}' -H "Authorization: Bearer $panel" "$web/api/v1/keys")
+[[ $code == 200 ]] && grep -q '"web1"' "$work/body" && grep -q '"s4"' "$work/body" || fail "the API's key list: $code $(cat "$work/body")"
+[[ -e $work/none.db ]] && fail "dkim-filter-web in cluster mode made a local file"
+"${CA[@]}" key delete example.com web1 --force >/dev/null || fail "key delete web1"
+
 # ---- a pruned change log: a node behind it takes a fresh snapshot ----
 "${CA[@]}" user add dave@example.com --selector s1 >/dev/null || fail "user add dave"
 out=$("${CA[@]}" cluster prune --older-than 0 2>&1) || fail "cluster prune: $out"
