@@ -14,6 +14,7 @@
 
 #include "db/admin/cli.h"
 #include "db/admin/lifecycle.h"
+#include "db/admin/publish.h"
 #include "db/admin/rules.h"
 #include "db/cluster/pg_store.h"
 #include "db/dns/client.h"
@@ -38,7 +39,9 @@ struct Refusal {
 
 // As `key list --json` shows a key: its lifecycle state and the times of
 // each step (null: not yet).
-json key_json(const db::KeyRecord& k) {
+// Names as dkim-filter-admin prints them: in delegation mode a delegated
+// key's record lives in the provider's zone (admin::record_name).
+json key_json(const db::KeyRecord& k, const admin::AdminConfig& config) {
   auto when = [](long long t) { return t ? json(admin::iso_time(t)) : json(nullptr); };
   return {{"domain", k.domain},
           {"selector", k.selector},
@@ -46,7 +49,7 @@ json key_json(const db::KeyRecord& k) {
           {"bits", k.bits},
           {"canon", k.canon},
           {"created", admin::iso_time(k.created)},
-          {"dns_name", db::dns_record_name(k.domain, k.selector)},
+          {"dns_name", admin::record_name(config, k)},
           {"slot", k.slot},
           {"state", std::string(db::key_state_name(k.state))},
           {"activated", when(k.activated)},
@@ -55,14 +58,17 @@ json key_json(const db::KeyRecord& k) {
           {"published", when(k.published)}};
 }
 
-json dns_json(const db::KeyRecord& k) {
-  std::string name = db::dns_record_name(k.domain, k.selector);
+json dns_json(const db::KeyRecord& k, const admin::AdminConfig& config) {
+  std::string name = admin::record_name(config, k);
   std::string value = db::dns_record_value(crypto::PublicKey::from_dns_value(k.type, k.public_key));
-  return {{"name", name},
-          {"type", "TXT"},
-          {"value", value},
-          {"strings", db::split_txt_strings(value)},
-          {"zone", db::zone_line(name, value)}};
+  json out = {{"name", name},
+              {"type", "TXT"},
+              {"value", value},
+              {"strings", db::split_txt_strings(value)},
+              {"zone", db::zone_line(name, value)}};
+  // What the customer's zone holds once: CNAMEs to the provider's records.
+  if (admin::delegated(config, k)) out["cnames"] = admin::delegation_cnames(config, k.domain, k.slot);
+  return out;
 }
 
 json user_json(const policy::UserRecord& u) {
@@ -165,7 +171,7 @@ Response Handler::keys_list() {
   }
   json out = json::array();
   for (const auto& k : store().list_keys(domain))
-    if (token_.covers(k.domain)) out.push_back(key_json(k));
+    if (token_.covers(k.domain)) out.push_back(key_json(k, config_.lifecycle));
   return ok_json(out);
 }
 
@@ -174,6 +180,7 @@ Response Handler::key_generate() {
   json body = body_object(request_.body);
   db::KeyRecord record = admin::new_key_record(need_string(body, "domain"), need_string(body, "selector"),
                                                opt_string(body, "canon").value_or("relaxed/relaxed"));
+  admin::place_first_key(config_.lifecycle, record);
   require_domain(token_, record.domain);
   admin::Warnings warnings;
   auto [type, bits] =
@@ -182,8 +189,8 @@ Response Handler::key_generate() {
   admin::refuse_existing_key(s, record);
   auto stored = admin::store_key(s, record, crypto::PrivateKey::generate(type, bits));
   log("key.generate", {{"domain", stored.domain}, {"selector", stored.selector}}, 201);
-  json out = key_json(stored);
-  out["dns"] = dns_json(stored);
+  json out = key_json(stored, config_.lifecycle);
+  out["dns"] = dns_json(stored, config_.lifecycle);
   out["warnings"] = warnings;
   return ok_json(out, 201);
 }
@@ -205,6 +212,7 @@ Response Handler::key_import() {
   }
   db::KeyRecord record = admin::new_key_record(need_string(body, "domain"), need_string(body, "selector"),
                                                opt_string(body, "canon").value_or("relaxed/relaxed"));
+  admin::place_first_key(config_.lifecycle, record);
   require_domain(token_, record.domain);
   if (pem.empty()) throw Refusal{400, "pem is required"};
   admin::Warnings warnings;
@@ -212,8 +220,8 @@ Response Handler::key_import() {
   auto s = store();
   auto stored = admin::store_key(s, record, key);
   log("key.import", {{"domain", stored.domain}, {"selector", stored.selector}}, 201);
-  json out = key_json(stored);
-  out["dns"] = dns_json(stored);
+  json out = key_json(stored, config_.lifecycle);
+  out["dns"] = dns_json(stored, config_.lifecycle);
   out["warnings"] = warnings;
   return ok_json(out, 201);
 }
@@ -230,8 +238,8 @@ db::KeyRecord Handler::find_key(db::KeyStore& s, const std::string& domain, cons
 Response Handler::key_get(const std::string& domain, const std::string& selector) {
   auto s = store();
   auto key = find_key(s, domain, selector);
-  json out = key_json(key);
-  if (!key.public_key.empty()) out["dns"] = dns_json(key);
+  json out = key_json(key, config_.lifecycle);
+  if (!key.public_key.empty()) out["dns"] = dns_json(key, config_.lifecycle);
   return ok_json(out);
 }
 
@@ -241,7 +249,7 @@ Response Handler::key_dns(const std::string& domain, const std::string& selector
   if (key.public_key.empty())
     throw Error(ErrorKind::data, "keystore: key " + selector + " of domain " + domain +
                                      " has no stored public key (its private key does not load)");
-  return ok_json(dns_json(key));
+  return ok_json(dns_json(key, config_.lifecycle));
 }
 
 Response Handler::key_check(const std::string& domain, const std::string& selector) {
@@ -288,8 +296,8 @@ Response Handler::key_rotate(const std::string& domain, const std::string& slot)
   lifecycle(steps, [&](admin::Lifecycle& lc) { key = admin::rotate(lc, r); });
   crypto::cleanse(key.private_pem);
   log("key.rotate", {{"domain", key.domain}, {"slot", key.slot}, {"selector", key.selector}}, 201);
-  json out = key_json(key);
-  out["dns"] = dns_json(key);
+  json out = key_json(key, config_.lifecycle);
+  out["dns"] = dns_json(key, config_.lifecycle);
   out["steps"] = steps;
   return ok_json(out, 201);
 }
@@ -306,7 +314,7 @@ Response Handler::key_step(const std::string& domain, const std::string& selecto
                              : admin::revoke_key(lc, domain, selector, force);
   });
   log("key." + step, {{"domain", domain}, {"selector", selector}, {"force", force ? "yes" : "no"}}, 200);
-  json out = key_json(key);
+  json out = key_json(key, config_.lifecycle);
   out["steps"] = steps;
   return ok_json(out);
 }

@@ -302,6 +302,18 @@ std::string key_row(const json& k, const std::string& domain, const std::string&
          when(k, "retired") + "</td><td>" + when(k, "revoked") + "</td><td>" + actions + "</td></tr>";
 }
 
+// Delegation mode: the record above lives in the provider's zone; the
+// customer's zone holds, once, a CNAME to it and one to the slot's other
+// selector.
+std::string cname_lines(const json& dns) {
+  if (!dns.contains("cnames")) return "";
+  std::string lines;
+  for (const auto& line : dns["cnames"]) lines += html_escape(line.get<std::string>()) + "\n";
+  return "<p>The domain's own zone publishes these two CNAME records once; later keys need no change "
+         "there:</p><pre id=\"record-cnames\">" +
+         lines + "</pre>";
+}
+
 std::string record_box(const json& dns) {
   if (!dns.is_object() || !dns.contains("name")) return "";
   return "<div class=\"record\" id=\"dkim-record\"><p>Create a TXT DNS record on the hostname <code "
@@ -311,7 +323,7 @@ std::string record_box(const json& dns) {
          html_escape(dns["value"].get<std::string>()) +
          "</pre><p>As a zone-file line (the value split into strings of at most 255 characters):</p>"
          "<pre id=\"record-zone\">" +
-         html_escape(dns["zone"].get<std::string>()) + "</pre></div>";
+         html_escape(dns["zone"].get<std::string>()) + "</pre>" + cname_lines(dns) + "</div>";
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "db/admin/cli.h"
 #include "db/admin/lifecycle.h"
+#include "db/admin/publish.h"
 #include "db/admin/rules.h"
 #include "db/dns_record.h"
 #include "db/names.h"
@@ -18,9 +19,8 @@
 namespace dkim::admin {
 namespace {
 
-std::string dns_line(const db::KeyRecord& key, const crypto::PrivateKey& pk) {
-  return db::dns_record_name(key.domain, key.selector) + " TXT \"" + db::dns_record_value(pk.public_key()) +
-         "\"";
+std::string dns_line(const AdminConfig& config, const db::KeyRecord& key, const crypto::PrivateKey& pk) {
+  return record_name(config, key) + " TXT \"" + db::dns_record_value(pk.public_key()) + "\"";
 }
 
 void warn_all(const Warnings& warnings) {
@@ -28,15 +28,23 @@ void warn_all(const Warnings& warnings) {
 }
 
 // Stores a key in one transaction and prints the record to publish.
+// In delegation mode, also the CNAMEs the customer publishes once.
 void store_key(Context& ctx, const db::KeyRecord& record, const crypto::PrivateKey& key) {
   auto store = open_store(ctx);
-  std::cout << dns_line(admin::store_key(store, record, key), key) << "\n";
+  auto stored = admin::store_key(store, record, key);
+  std::cout << dns_line(ctx.config, stored, key) << "\n";
+  if (delegated(ctx.config, stored)) {
+    std::cout << "; the domain publishes once (key dns " << stored.domain << " " << stored.slot << " --cname):\n";
+    for (const auto& line : delegation_cnames(ctx.config, stored.domain, stored.slot)) std::cout << line << "\n";
+  }
 }
 
 // The DOMAIN SELECTOR arguments and --canon, validated, shared by generate
-// and import.
-db::KeyRecord new_record(const std::vector<std::string>& pos, const po::variables_map& vm) {
-  return new_key_record(pos[0], pos[1], vm["canon"].as<std::string>());
+// and import; in delegation mode SELECTOR names the slot (SLOT-a).
+db::KeyRecord new_record(const Context& ctx, const std::vector<std::string>& pos, const po::variables_map& vm) {
+  db::KeyRecord record = new_key_record(pos[0], pos[1], vm["canon"].as<std::string>());
+  place_first_key(ctx.config, record);
+  return record;
 }
 
 int key_generate(Context& ctx, const std::vector<std::string>& args) {
@@ -54,7 +62,7 @@ int key_generate(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::KeyRecord record = new_record(pos, vm);
+  db::KeyRecord record = new_record(ctx, pos, vm);
   Warnings warnings;
   auto [type, bits] =
       check_generate(vm["algorithm"].as<std::string>(),
@@ -83,7 +91,7 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::KeyRecord record = new_record(pos, vm);
+  db::KeyRecord record = new_record(ctx, pos, vm);
   std::string pem = read_input(pos[2]);
   Warnings warnings;
   crypto::PrivateKey key = parse_import(pem, vm.count("urlencoded") > 0, warnings);
