@@ -34,14 +34,17 @@ void store_key(Context& ctx, const db::KeyRecord& record, const crypto::PrivateK
   auto stored = admin::store_key(store, record, key);
   std::cout << dns_line(ctx.config, stored, key) << "\n";
   if (delegated(ctx.config, stored)) {
-    std::cout << "; the domain publishes once (key dns " << stored.domain << " " << stored.slot << " --cname):\n";
-    for (const auto& line : delegation_cnames(ctx.config, stored.domain, stored.slot)) std::cout << line << "\n";
+    std::cout << "; the domain publishes once (key dns " << stored.domain << " " << stored.slot
+              << " --cname):\n";
+    for (const auto& line : delegation_cnames(ctx.config, stored.domain, stored.slot))
+      std::cout << line << "\n";
   }
 }
 
 // The DOMAIN SELECTOR arguments and --canon, validated, shared by generate
 // and import; in delegation mode SELECTOR names the slot (SLOT-a).
-db::KeyRecord new_record(const Context& ctx, const std::vector<std::string>& pos, const po::variables_map& vm) {
+db::KeyRecord new_record(const Context& ctx, const std::vector<std::string>& pos,
+                         const po::variables_map& vm) {
   db::KeyRecord record = new_key_record(pos[0], pos[1], vm["canon"].as<std::string>());
   place_first_key(ctx.config, record);
   return record;

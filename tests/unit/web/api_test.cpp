@@ -131,16 +131,18 @@ TEST_F(ApiTest, LifecycleSteps) {
 // dkim-filter-admin's key generate prints them.
 TEST_F(ApiTest, DelegatedFirstKey) {
   config_.lifecycle.delegate_zone = "dkim.provider.test";
-  Response r = call(shop_, "POST", "/api/v1/keys", R"({"domain": "example.com", "selector": "s1", "bits": 1024})");
+  Response r =
+      call(shop_, "POST", "/api/v1/keys", R"({"domain": "example.com", "selector": "s1", "bits": 1024})");
   ASSERT_EQ(r.status, 201) << r.body;
   auto out = nlohmann::json::parse(r.body);
   EXPECT_EQ(out["selector"], "s1-a");
   EXPECT_EQ(out["slot"], "s1");
   EXPECT_EQ(out["dns"]["name"], "s1-a.example.com.dkim.provider.test");
-  EXPECT_EQ(out["dns"]["cnames"], nlohmann::json::array({
-                                      "s1-a._domainkey.example.com. IN CNAME s1-a.example.com.dkim.provider.test.",
-                                      "s1-b._domainkey.example.com. IN CNAME s1-b.example.com.dkim.provider.test.",
-                                  }));
+  EXPECT_EQ(out["dns"]["cnames"],
+            nlohmann::json::array({
+                "s1-a._domainkey.example.com. IN CNAME s1-a.example.com.dkim.provider.test.",
+                "s1-b._domainkey.example.com. IN CNAME s1-b.example.com.dkim.provider.test.",
+            }));
   auto key = db::KeyStore::open_writer(config_.db_path).find_signing_key("example.com", "s1");
   ASSERT_TRUE(key);
   EXPECT_EQ(key->selector, "s1-a");
