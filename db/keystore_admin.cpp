@@ -5,24 +5,13 @@
 
 #include "db/keystore.h"
 #include "db/keystore_impl.h"
+#include "db/names.h"
 #include "filter/base/error.h"
 
 namespace dkim::db {
 namespace {
 
 [[noreturn]] void refuse(const std::string& what) { throw Error(ErrorKind::data, "keystore: " + what); }
-
-std::vector<std::string> split_selectors(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -38,12 +27,6 @@ std::string_view kind_text(policy::UserKind kind) {
   return "login";
 }
 
-std::string join_selectors(const std::vector<std::string>& selectors) {
-  std::string out;
-  for (const auto& s : selectors) out += (out.empty() ? "" : ",") + s;
-  return out;
-}
-
 policy::UserRecord read_user(const Statement& st) {
   policy::UserRecord u;
   u.name = st.text(0);
@@ -52,7 +35,7 @@ policy::UserRecord read_user(const Statement& st) {
            : kind == "domain" ? policy::UserKind::domain
                               : policy::UserKind::login;
   u.domain = st.text(2);
-  u.selectors = split_selectors(st.text(3));
+  u.selectors = split_list(st.text(3));
   u.any_domain = st.integer(4) != 0;
   u.reauthenticating = st.integer(5) != 0;
   return u;
@@ -202,7 +185,7 @@ void KeyStore::put_user(const policy::UserRecord& user, int ip_prefix, bool repl
       "any_domain = excluded.any_domain, reauthenticating = excluded.reauthenticating, "
       "ip_prefix = excluded.ip_prefix");
   st.bind(1, user.name).bind(2, kind_text(user.kind)).bind(3, user.domain);
-  st.bind(4, join_selectors(user.selectors));
+  st.bind(4, join_list(user.selectors));
   st.bind(5, static_cast<long long>(user.any_domain)).bind(6, static_cast<long long>(user.reauthenticating));
   if (user.kind == policy::UserKind::ip)
     st.bind(7, static_cast<long long>(ip_prefix));

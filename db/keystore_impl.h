@@ -36,6 +36,5 @@ constexpr int kKeyColumnCount = 14;
 KeyRecord read_key(const Statement& st);
 
 std::string_view kind_text(policy::UserKind kind);
-std::string join_selectors(const std::vector<std::string>& selectors);
 
 }  // namespace dkim::db

@@ -90,4 +90,22 @@ std::string escape_text(std::string_view text) {
   return out;
 }
 
+std::string join_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+std::vector<std::string> split_list(std::string_view stored) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < stored.size()) {
+    size_t comma = stored.find(',', start);
+    if (comma == std::string_view::npos) comma = stored.size();
+    out.emplace_back(stored.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace dkim::db

@@ -50,4 +50,10 @@ UserName parse_bare_login(std::string_view local, std::string_view domain);
 /// a separator.
 std::string escape_text(std::string_view text);
 
+/// How a list of names is stored in one column (a user's selectors, a
+/// token's domains): joined with commas, which no validated selector or
+/// domain contains. split_list("") is empty.
+std::string join_list(const std::vector<std::string>& names);
+std::vector<std::string> split_list(std::string_view stored);
+
 }  // namespace dkim::db

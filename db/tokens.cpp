@@ -21,22 +21,10 @@ namespace {
 constexpr std::string_view kTokenPrefix = "dkf_";
 constexpr std::size_t kTokenBytes = 32;
 
-std::vector<std::string> split_domains(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 Token read_token(const Statement& st) {
   Token t;
   t.name = st.text(0);
-  t.domains = split_domains(st.text(1));
+  t.domains = split_list(st.text(1));
   t.read_only = st.integer(2) != 0;
   t.created = st.integer(3);
   return t;

@@ -7,6 +7,7 @@
 #include "db/cluster/cluster_meta.h"
 #include "db/cluster/pg.h"
 #include "db/cluster/schema.h"
+#include "db/names.h"
 #include "db/tokens.h"
 #include "filter/base/error.h"
 #include "filter/crypto/key.h"
@@ -30,18 +31,6 @@ constexpr const char* kUserOrder = " ORDER BY kind COLLATE \"C\", name COLLATE \
 std::optional<std::string> opt_time(long long t) {
   if (!t) return std::nullopt;
   return std::to_string(t);
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 db::KeyRecord read_key(const Result& r, int row) {
@@ -71,7 +60,7 @@ policy::UserRecord read_user(const Result& r, int row) {
            : kind == "domain" ? policy::UserKind::domain
                               : policy::UserKind::login;
   u.domain = r.text(row, 2);
-  u.selectors = split(r.text(row, 3));
+  u.selectors = db::split_list(r.text(row, 3));
   u.any_domain = r.integer(row, 4) != 0;
   u.reauthenticating = r.integer(row, 5) != 0;
   return u;
@@ -176,8 +165,7 @@ class PgBackend : public db::KeyStore::Backend {
     return one_user("name = $1", {std::string(name)});
   }
   void put_user(const policy::UserRecord& u, int ip_prefix) override {
-    std::string selectors;
-    for (const auto& s : u.selectors) selectors += (selectors.empty() ? "" : ",") + s;
+    std::string selectors = db::join_list(u.selectors);
     c_.exec(
         "INSERT INTO users (name, kind, domain, selectors, any_domain, reauthenticating, ip_prefix, created) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO UPDATE SET "
@@ -242,7 +230,7 @@ class PgTokens : public db::TokenTable::Backend {
     for (int i = 0; i < r.rows(); ++i) {
       db::Token t;
       t.name = r.text(i, 0);
-      t.domains = split(r.text(i, 1));
+      t.domains = db::split_list(r.text(i, 1));
       t.read_only = r.integer(i, 2) != 0;
       t.created = r.integer(i, 3);
       out.emplace_back(std::move(t), r.text(i, 4));
