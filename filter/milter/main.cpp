@@ -63,7 +63,7 @@ int run(const dkim::milter::Options& options, bool wiping) {
   using dkim::milter::Severity;
   auto heap = dkim::crypto::enable_secure_heap(kSecureHeapBytes);
   std::string db = options.db_path.empty() ? dkim::db::default_db_path() : options.db_path;
-  dkim::milter::KeyCache keys(db);
+  dkim::milter::KeyCache keys(db, options.max_staleness);
   if (!dkim::milter::register_callbacks(options, keys)) {
     say("smfi_register failed");
     return dkim::exit_code::software;

@@ -18,6 +18,7 @@ struct Options {
   app::LogTarget log = app::LogTarget::syslog;
   std::string default_user;
   long long expire_seconds = 0;  ///< x= = t= + this; 0: no x=
+  long long max_staleness = 3600;  ///< seconds; see db::replica_staleness_problem
 };
 
 /// Parses argv and the configuration file (/etc/dkim-filter/dkim-filter.conf
