@@ -26,6 +26,7 @@ struct AdminConfig {
   std::string delegate_zone;            ///< delegation mode: records live under this zone
   std::string cluster;      ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
   std::string cluster_key;  ///< cluster-key = FILE
+  std::string milter_socket;  ///< socket = SPEC (dkim-filter-milter's; doctor checks Postfix names it)
 };
 
 /// Reads `path` (must_exist: named by --config). A missing default file

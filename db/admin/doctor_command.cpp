@@ -248,7 +248,8 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
   check_syslog(system);
   check_versions(system);
   MtaExpectations expect{user, ctx.db_path,
-                         vm.count("postfix-config") ? vm["postfix-config"].as<std::string>() : "", mta};
+                         vm.count("postfix-config") ? vm["postfix-config"].as<std::string>() : "", mta,
+                         ctx.config.milter_socket.empty() ? kDefaultMilterSocket : ctx.config.milter_socket};
   check_mta(expect, system);
   print_findings(system);
   problems += static_cast<int>(system.problems.size());
