@@ -48,8 +48,9 @@ std::string default_db_path();
 /// KeyStore::replica_confirmed(): nullopt (a single-node database) is never
 /// stale. Returns the problem, worded for the log, or nullopt. The one
 /// place both signers take this decision.
-std::optional<std::string> replica_staleness_problem(std::string_view path, std::optional<long long> confirmed,
-                                                     long long now, long long max_staleness);
+std::optional<std::string> replica_staleness_problem(std::string_view path,
+                                                     std::optional<long long> confirmed, long long now,
+                                                     long long max_staleness);
 
 class KeyStore : public policy::Directory {
  public:

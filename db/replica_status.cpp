@@ -32,12 +32,13 @@ std::optional<long long> KeyStore::replica_confirmed() {
   return confirmed;
 }
 
-std::optional<std::string> replica_staleness_problem(std::string_view path, std::optional<long long> confirmed,
-                                                     long long now, long long max_staleness) {
+std::optional<std::string> replica_staleness_problem(std::string_view path,
+                                                     std::optional<long long> confirmed, long long now,
+                                                     long long max_staleness) {
   if (!confirmed || now - *confirmed <= max_staleness) return std::nullopt;
-  return "keystore: replica " + std::string(path) + " last confirmed current " + std::to_string(now - *confirmed) +
-         " s ago, more than max-staleness " + std::to_string(max_staleness) +
-         " (is dkim-filter-sync running, and can it reach PostgreSQL?)";
+  return "keystore: replica " + std::string(path) + " last confirmed current " +
+         std::to_string(now - *confirmed) + " s ago, more than max-staleness " +
+         std::to_string(max_staleness) + " (is dkim-filter-sync running, and can it reach PostgreSQL?)";
 }
 
 }  // namespace dkim::db

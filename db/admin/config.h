@@ -24,8 +24,8 @@ struct AdminConfig {
   long long delete_after = 30 * 86400;  ///< revoked this long -> deleted
   long long rotate_every = 0;           ///< active this long -> next rotation starts; 0: never
   std::string delegate_zone;            ///< delegation mode: records live under this zone
-  std::string cluster;      ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
-  std::string cluster_key;  ///< cluster-key = FILE
+  std::string cluster;        ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
+  std::string cluster_key;    ///< cluster-key = FILE
   std::string milter_socket;  ///< socket = SPEC (dkim-filter-milter's; doctor checks Postfix names it)
 };
 

@@ -136,8 +136,9 @@ void check_socket(const Endpoint& e, const PostfixView& pf, Findings& out) {
                 "): dkim-filter-milter is not running, so mail is deferred (or leaves unsigned)",
             "systemctl enable --now dkim-filter-milter, and check journalctl -u dkim-filter-milter");
   else if (err == EACCES || err == EPERM)
-    out.add(owner + " (group " + group_name(account->gid) + " only, as Postfix's daemons run) cannot connect to " +
-                where + ": all mail through it is deferred",
+    out.add(owner + " (group " + group_name(account->gid) +
+                " only, as Postfix's daemons run) cannot connect to " + where +
+                ": all mail through it is deferred",
             "run the milter with group " + group_name(account->gid) +
                 " and its socket directory open to it (the unit's Group= and RuntimeDirectoryMode=0750)");
   else
@@ -152,7 +153,8 @@ void check_settings(const PostfixView& pf, Findings& out) {
                 ", not tempfail: while the milter is stopped or failing, mail leaves unsigned",
             "postconf -e milter_default_action=tempfail");
   std::string protocol = pf.value("milter_protocol");
-  if (protocol.empty() || protocol.find_first_not_of("0123456789") != std::string::npos || std::stoi(protocol) < 6)
+  if (protocol.empty() || protocol.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(protocol) < 6)
     out.add("milter_protocol is " + protocol +
                 ", not 6: without SMFIP_HDR_LEADSPC the milter refuses the connection and mail is deferred",
             "postconf -e milter_protocol=6");

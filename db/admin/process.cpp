@@ -135,9 +135,8 @@ int run_as(const Account& account, const std::function<int()>& body, Groups grou
         gid_t primary = account.gid;
         int grouped = groups == Groups::all ? ::initgroups(account.name.c_str(), account.gid)
                                             : ::setgroups(1, &primary);
-        if (grouped != 0 || ::setgid(account.gid) != 0 ||
-            ::setuid(account.uid) != 0 || ::getuid() != account.uid || ::geteuid() != account.uid ||
-            ::setuid(0) == 0) {
+        if (grouped != 0 || ::setgid(account.gid) != 0 || ::setuid(account.uid) != 0 ||
+            ::getuid() != account.uid || ::geteuid() != account.uid || ::setuid(0) == 0) {
           std::cerr << "dkim-filter-admin: cannot become " << account.name << ": " << std::strerror(errno)
                     << "\n";
           std::cerr.flush();

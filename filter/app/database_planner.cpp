@@ -57,8 +57,8 @@ class DatabasePlanner : public Planner {
   // A replica not confirmed current within max-staleness: a configuration
   // problem (deferred, or unsigned with --on-error pass).
   void check_staleness() {
-    if (auto problem =
-            db::replica_staleness_problem(store_->path(), store_->replica_confirmed(), now_, o_.max_staleness))
+    if (auto problem = db::replica_staleness_problem(store_->path(), store_->replica_confirmed(), now_,
+                                                     o_.max_staleness))
       throw Error(ErrorKind::config, *problem);
   }
 

@@ -121,7 +121,8 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
     // once (src/milter/milter8.c, skip_reply). The price: a message not to
     // be signed still streams its body here instead of being accepted at
     // the end of its header.
-    constexpr unsigned long kNoReply = SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+    constexpr unsigned long kNoReply =
+        SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
     unsigned long no_reply = steps & kNoReply;
     s.no_connect_reply = (no_reply & SMFIP_NR_CONN) != 0;
     s.no_mail_reply = (no_reply & SMFIP_NR_MAIL) != 0;

@@ -5,9 +5,9 @@
 // detaches unless --foreground, and hands over to smfi_main(3), which
 // returns on SIGTERM, SIGINT or SIGHUP.
 #include <fcntl.h>
+#include <libmilter/mfapi.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <libmilter/mfapi.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -107,8 +107,10 @@ int run(const dkim::milter::Options& options, bool wiping) {
   // The MTA's user reaches the socket through its group (the unit's
   // RuntimeDirectory), whatever the umask.
   std::string path = unix_socket_path(spec);
-  if (!path.empty()) ::chmod(path.c_str(), 0660);
-  else disable_nagle_on_listener();
+  if (!path.empty())
+    ::chmod(path.c_str(), 0660);
+  else
+    disable_nagle_on_listener();
   if (!options.foreground && !daemonize(options.log == dkim::app::LogTarget::stderr_)) {
     say("cannot detach");
     return dkim::exit_code::oserr;
