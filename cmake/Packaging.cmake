@@ -27,7 +27,7 @@ install(FILES ${DKIM_MAN_PAGES} DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 
 # dkim-filter-milter's systemd unit: installed, not enabled (the
 # administrator points Postfix at it first).
-install(FILES ${DKIM_PACKAGING_DIR}/dkim-filter-milter.service DESTINATION lib/systemd/system)
+install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-milter.service DESTINATION lib/systemd/system)
 
 # The MTA examples as the administrator copies them, with the README and
 # the licence. Test scaffolding never lives under examples/.
@@ -40,7 +40,7 @@ install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.service
         DESTINATION lib/systemd/system)
 
 # dkim-filter-web's unit (installed, not enabled: see the file's header).
-install(FILES ${DKIM_PACKAGING_DIR}/dkim-filter-web.service DESTINATION lib/systemd/system)
+install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-web.service DESTINATION lib/systemd/system)
 
 # ---- Debian package -------------------------------------------------------
 # Files go under /usr; the system user, its group and /var/lib/dkim-filter

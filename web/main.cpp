@@ -5,13 +5,14 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 
 #include "db/config_options.h"
 #include "db/keystore.h"
 #include "filter/base/error.h"
+#include "filter/base/trusted_file.h"
 #include "web/api.h"
 #include "web/pages.h"
 #include "web/server.h"
@@ -77,11 +78,9 @@ void parse_listen(const std::string& text, dkim::web::ServerConfig& server) {
 }
 
 void read_config(const std::string& path, bool must_exist, po::variables_map& vm) {
-  std::ifstream in(path);
-  if (!in) {
-    if (must_exist) throw Error(ErrorKind::config, "config: cannot read " + path);
-    return;
-  }
+  std::optional<std::string> text = dkim::read_trusted_file(path, must_exist);
+  if (!text) return;
+  std::istringstream in(*text);
   try {
     const po::options_description known = file_options();  // `parsed` points into it
     auto parsed = po::parse_config_file(in, known, /*allow_unregistered=*/true);

@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "db/admin/config.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <boost/program_options.hpp>
-#include <cerrno>
-#include <cstring>
 #include <sstream>
 
 #include "db/config_options.h"
+#include "db/names.h"
 #include "filter/base/error.h"
+#include "filter/base/trusted_file.h"
 
 namespace dkim::admin {
 namespace po = boost::program_options;
@@ -31,37 +27,6 @@ po::options_description file_options() {
   for (std::string_view name : config::kWebOptions)
     d.add_options()(std::string(name).c_str(), po::value<std::string>());
   return d;
-}
-
-// The file names programs and keys: only root or this user may change it.
-std::string read_trusted(const std::string& path, bool must_exist, bool& found) {
-  found = false;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    if (!must_exist && errno == ENOENT) return {};
-    fail("cannot read " + path + ": " + std::strerror(errno));
-  }
-  found = true;
-  struct stat st {};
-  std::string problem;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-    problem = path + " is not a regular file";
-  else if (st.st_uid != 0 && st.st_uid != ::geteuid())
-    problem = path + " is owned by uid " + std::to_string(st.st_uid) + ", not root: run chown root " + path;
-  else if (st.st_mode & (S_IWGRP | S_IWOTH))
-    problem = path + " is writable by group or others: run chmod go-w " + path;
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; problem.empty() && (n = ::read(fd, buf, sizeof buf)) != 0;) {
-    if (n > 0)
-      text.append(buf, static_cast<size_t>(n));
-    else if (errno != EINTR)
-      problem = "cannot read " + path + ": " + std::strerror(errno);
-    if (text.size() > (1 << 20)) problem = path + " is larger than 1 MB: not a configuration file";
-  }
-  ::close(fd);
-  if (!problem.empty()) fail(problem);
-  return text;
 }
 
 std::string get(const po::variables_map& vm, const char* name) {
@@ -99,14 +64,43 @@ long long parse_duration(std::string_view text, std::string_view what) {
   }
 }
 
+void parse_rotate_every(std::string_view text, AdminConfig& c) {
+  std::string list(text);
+  for (char& ch : list)
+    if (ch == ',' || ch == '\t') ch = ' ';
+  std::istringstream entries(list);
+  bool any = false;
+  for (std::string entry; entries >> entry;) {
+    any = true;
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) {
+      c.rotate_every = parse_duration(entry, "rotate-every");
+      continue;
+    }
+    std::string domain;
+    try {
+      domain = db::normalize_domain(entry.substr(0, eq));
+    } catch (const Error& e) {
+      fail("rotate-every: '" + entry.substr(0, 80) + "': " + e.what());
+    }
+    std::string value = entry.substr(eq + 1);
+    c.rotate_every_domain[domain] = value == "off" ? 0 : parse_duration(value, "rotate-every for " + domain);
+  }
+  if (!any) fail("rotate-every: empty; give a DURATION or DOMAIN=DURATION entries");
+}
+
+long long AdminConfig::rotation_period(const std::string& domain) const {
+  auto it = rotate_every_domain.find(domain);
+  return it != rotate_every_domain.end() ? it->second : rotate_every;
+}
+
 AdminConfig read_admin_config(const std::string& path, bool must_exist) {
   AdminConfig c;
-  bool found = false;
-  std::string text = read_trusted(path, must_exist, found);
-  if (!found) return c;
+  std::optional<std::string> text = read_trusted_file(path, must_exist);
+  if (!text) return c;
   c.file = path;
   po::variables_map vm;
-  std::istringstream in(text);
+  std::istringstream in(*text);
   try {
     po::store(po::parse_config_file(in, file_options()), vm);
   } catch (const po::error& e) {
@@ -131,7 +125,7 @@ AdminConfig read_admin_config(const std::string& path, bool must_exist) {
   }
   if (vm.count("retire-after")) c.retire_after = parse_duration(get(vm, "retire-after"), "retire-after");
   if (vm.count("delete-after")) c.delete_after = parse_duration(get(vm, "delete-after"), "delete-after");
-  if (vm.count("rotate-every")) c.rotate_every = parse_duration(get(vm, "rotate-every"), "rotate-every");
+  if (vm.count("rotate-every")) parse_rotate_every(get(vm, "rotate-every"), c);
   return c;
 }
 

@@ -65,18 +65,19 @@ void key_step(Lifecycle& lc, const db::KeyRecord& listed) {
   crypto::cleanse(key.private_pem);
 }
 
-// rotate-every: a slot whose active key is older than that, and that has
-// no pending key yet, starts its next rotation.
+// rotate-every: a slot whose active key is older than its domain's
+// period, and that has no pending key yet, starts its next rotation.
 std::vector<RotateRequest> due_rotations(Lifecycle& lc) {
   std::vector<RotateRequest> due;
-  if (lc.config.rotate_every <= 0) return due;
+  if (lc.config.rotate_every <= 0 && lc.config.rotate_every_domain.empty()) return due;
   auto keys = lc.store.list_keys();
   std::set<std::pair<std::string, std::string>> pending;
   for (const auto& k : keys)
     if (k.state == db::KeyState::pending) pending.insert({k.domain, k.slot});
   for (const auto& k : keys) {
     if (k.state != db::KeyState::active || pending.count({k.domain, k.slot})) continue;
-    if (lc.now - k.activated < lc.config.rotate_every) continue;
+    long long period = lc.config.rotation_period(k.domain);
+    if (period <= 0 || lc.now - k.activated < period) continue;
     RotateRequest r;
     r.domain = k.domain;
     r.slot = k.slot;

@@ -18,6 +18,7 @@
 #include "db/version.h"
 #include "filter/app/smtp_output.h"
 #include "filter/base/error.h"
+#include "filter/base/trusted_file.h"
 #include "filter/crypto/version.h"
 #include "filter/dkim/canonicalize.h"
 
@@ -142,46 +143,18 @@ std::string expiry_problem(const Options& o) {
          " (RFC 6376 x= has at most 12 digits)";
 }
 
-// The file may hold what the filter's user runs (sendmail = ...) and where
-// its keys come from: only root or that user may be able to change it.
-// Checked on the open descriptor, so the file read is the file checked.
-std::string trust_problem(int fd, const std::string& path) {
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return "cannot stat " + path + ": " + std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) return path + " is not a regular file";
-  if (st.st_uid != 0 && st.st_uid != ::geteuid())
-    return path + " is owned by uid " + std::to_string(st.st_uid) + ", not root or the filter's user (uid " +
-           std::to_string(::geteuid()) + "): run chown root " + path;
-  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return path + " is writable by group or others (mode " + mode + "): run chmod go-w " + path;
-  }
-  return {};
-}
-
 // Reads the file into `vm`; returns "" or what is wrong with it (and then
 // stores nothing). A missing default file is no problem: it is optional.
 std::string read_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    if (!must_exist && errno == ENOENT) return {};
-    return "config: cannot read " + path + ": " + std::strerror(errno) +
-           (must_exist ? " (check --config)" : " (make it readable by the filter's user, or remove it)");
+  std::optional<std::string> text;
+  try {
+    text = read_trusted_file(path, must_exist,
+                             must_exist ? "(check --config)" : "(make it readable by the filter's user, or remove it)");
+  } catch (const Error& e) {
+    return e.what();
   }
-  std::string text, problem = trust_problem(fd, path);
-  char buf[4096];
-  for (ssize_t n; problem.empty() && (n = ::read(fd, buf, sizeof buf)) != 0;) {
-    if (n > 0) {
-      text.append(buf, static_cast<std::size_t>(n));
-    } else if (errno != EINTR) {
-      problem = "cannot read " + path + ": " + std::strerror(errno);
-    }
-    if (text.size() > (1 << 20)) problem = path + " is larger than 1 MB: not a configuration file";
-  }
-  ::close(fd);
-  if (!problem.empty()) return "config: " + problem;
-  std::istringstream in(text);
+  if (!text) return {};
+  std::istringstream in(*text);
   try {
     po::variables_map file;
     // One file serves dkim-filter, dkim-filter-milter, dkim-filter-admin and

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "filter/milter/options.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <boost/program_options.hpp>
-#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "db/config_options.h"
 #include "filter/base/error.h"
+#include "filter/base/trusted_file.h"
 
 namespace po = boost::program_options;
 
@@ -67,20 +65,9 @@ std::string get(const po::variables_map& vm, const char* name, const std::string
 }
 
 void read_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
-  std::ifstream in(path);
-  if (!in) {
-    struct stat st;
-    if (!must_exist && ::stat(path.c_str(), &st) != 0) return;
-    throw Error(ErrorKind::config, "config: cannot read " + path);
-  }
-  // Whoever may write the file chooses the database and so the keys we
-  // sign with: only root or our own user may (as dkim-filter(8) requires).
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && ((st.st_uid != 0 && st.st_uid != ::geteuid()) || (st.st_mode & 022)))
-    throw Error(ErrorKind::config, "config: " + path +
-                                       " must be owned by root (or this user) and not writable by group or "
-                                       "others; run chown root " +
-                                       path + " && chmod go-w " + path);
+  std::optional<std::string> text = read_trusted_file(path, must_exist);
+  if (!text) return;
+  std::istringstream in(*text);
   po::options_description file_options;
   file_options.add(own_options()).add(filter_only_options());
   // dkim-filter-admin's options (key lifecycle, publishing): accepted, not used.

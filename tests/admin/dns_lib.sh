@@ -6,7 +6,10 @@
 # (dns_sync), so a test can hold one server behind the other.
 #
 #   dns_start ZONE...  start both, serving every ZONE; sets DNS_PRIMARY, DNS_SECONDARY (IP:PORT),
-#                      DNS_KEY (BIND key file for updates), DNS_BAD_KEY
+#                      DNS_KEY (BIND key file for updates), DNS_BAD_KEY. Random loopback ports,
+#                      both servers on 127.0.0.1 and named ns1/ns2 at 127.0.0.1; with
+#                      DNS_STANDARD_PORTS=1 (a private network namespace) 127.0.0.1:53 and
+#                      127.0.0.2:53, which the zone's NS and A records name, as in the world.
 #   dns_sync ZONE      make the secondary transfer the zone now; waits for it
 #   dns_txt SERVER NAME   the TXT value(s) SERVER serves at NAME, strings joined
 KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
@@ -51,11 +54,11 @@ dns_wait() {
   echo "FAIL: timed out waiting for $what"; return 1
 }
 
-dns_knot_conf() {  # DIR PORT ROLE ZONE OTHER_PORT
-  local dir=$1 port=$2 role=$3 zone=$4 other=${5:-}
+dns_knot_conf() {  # DIR IP@PORT ROLE ZONE OTHER_IP@PORT
+  local dir=$1 listen=$2 role=$3 zone=$4 other=${5:-}
   mkdir -p "$dir"
   {
-    printf 'server:\n  rundir: %s\n  listen: 127.0.0.1@%s\n  pidfile: %s/knot.pid\n' "$dir" "$port" "$dir"
+    printf 'server:\n  rundir: %s\n  listen: %s\n  pidfile: %s/knot.pid\n' "$dir" "$listen" "$dir"
     printf 'log:\n  - target: %s/knot.log\n    any: info\n' "$dir"
     printf 'database:\n  storage: %s\n' "$dir"
     printf 'control:\n  listen: %s/knot.sock\n' "$dir"
@@ -64,13 +67,13 @@ dns_knot_conf() {  # DIR PORT ROLE ZONE OTHER_PORT
       secret=$(sed -n 's/.*secret "\(.*\)";/\1/p' "$DNS_KEY")
       printf 'key:\n  - id: %s\n    algorithm: hmac-sha256\n    secret: %s\n' "$(sed -n 's/^key "\(.*\)".*/\1/p' "$DNS_KEY")" "$secret"
       printf 'acl:\n  - id: update\n    key: %s\n    action: update\n' "$(sed -n 's/^key "\(.*\)".*/\1/p' "$DNS_KEY")"
-      printf '  - id: transfer\n    address: 127.0.0.1\n    action: transfer\n'
+      printf '  - id: transfer\n    address: 127.0.0.0/8\n    action: transfer\n'
       printf 'template:\n  - id: default\n    storage: %s\n    file: "%%s.zone"\n    zonefile-sync: -1\n' "$dir"
       printf '    zonefile-load: whole\n    journal-content: changes\n'
       printf 'zone:\n'
       for z in $zone; do printf '  - domain: %s\n    acl: [update, transfer]\n' "$z"; done
     else
-      printf 'remote:\n  - id: primary\n    address: 127.0.0.1@%s\n' "$other"
+      printf 'remote:\n  - id: primary\n    address: %s\n' "$other"
       printf 'template:\n  - id: default\n    storage: %s\n    file: "%%s.zone"\n    zonefile-sync: -1\n' "$dir"
       printf '    journal-content: changes\n'
       printf 'zone:\n'
@@ -80,17 +83,21 @@ dns_knot_conf() {  # DIR PORT ROLE ZONE OTHER_PORT
 }
 
 dns_start() {  # ZONE...: both servers serve every ZONE
-  local zone="$*" z pport sport
-  pport=$(dns_free_port) && sport=$(dns_free_port) || exit 1
-  DNS_PRIMARY=127.0.0.1:$pport
-  DNS_SECONDARY=127.0.0.1:$sport
+  local zone="$*" z paddr=127.0.0.1 saddr=127.0.0.1 pport=53 sport=53
+  if [[ ${DNS_STANDARD_PORTS:-} == 1 ]]; then
+    saddr=127.0.0.2
+  else
+    pport=$(dns_free_port) && sport=$(dns_free_port) || exit 1
+  fi
+  DNS_PRIMARY=$paddr:$pport
+  DNS_SECONDARY=$saddr:$sport
   DNS_KEY=$work/dns/update.key
   DNS_BAD_KEY=$work/dns/wrong.key
   mkdir -p "$work/dns"
   dns_key_file "$DNS_KEY" update-key
   dns_key_file "$DNS_BAD_KEY" update-key   # the same name, another secret
-  dns_knot_conf "$work/dns/primary" "$pport" primary "$zone"
-  dns_knot_conf "$work/dns/secondary" "$sport" secondary "$zone" "$pport"
+  dns_knot_conf "$work/dns/primary" "$paddr@$pport" primary "$zone"
+  dns_knot_conf "$work/dns/secondary" "$saddr@$sport" secondary "$zone" "$paddr@$pport"
   for z in $zone; do
     cat > "$work/dns/primary/$z.zone" <<Z
 \$ORIGIN $z.
@@ -98,8 +105,8 @@ dns_start() {  # ZONE...: both servers serve every ZONE
 @ IN SOA ns1.$z. admin.$z. 1 86400 3600 864000 300
 @ IN NS ns1.$z.
 @ IN NS ns2.$z.
-ns1 IN A 127.0.0.1
-ns2 IN A 127.0.0.1
+ns1 IN A $paddr
+ns2 IN A $saddr
 Z
   done
   local role

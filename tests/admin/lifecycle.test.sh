@@ -175,6 +175,19 @@ refused 75 "revoke with a wrong TSIG key" "${A[@]}" key revoke "$ZONE" "$new" --
 [[ $(state_of "$new") == active ]] || fail "a refused revocation changed the state"
 # rotate-every: a slot whose active key is older starts its next rotation,
 # once (a second run finds the pending key and leaves it).
+# Per domain: DOMAIN=DURATION wins over the plain duration, "off" opts out.
+write_conf "$DNS_KEY"
+printf 'rotate-every = 30d, %s=off\n' "$ZONE" >> "$conf"
+ok "run, rotate-every off for the domain" "${A[@]}" lifecycle run --now $((T0 + 100 * 86400)) "${NS[@]}"
+grep -q '^rotate:' "$work/out" && fail "rotated a domain set to off: $(cat "$work/out")"
+write_conf "$DNS_KEY"
+printf 'rotate-every = other.test=1d %s=200d\n' "${ZONE^^}" >> "$conf"
+ok "run, the domain's own period" "${A[@]}" lifecycle run --now $((T0 + 100 * 86400)) "${NS[@]}"
+grep -q '^rotate:' "$work/out" && fail "rotated before the domain's 200d: $(cat "$work/out")"
+write_conf "$DNS_KEY"
+printf 'rotate-every = 30d, example..test=1d\n' >> "$conf"
+refused 78 "rotate-every with a bad domain" "${A[@]}" lifecycle run --now $((T0 + 100 * 86400)) "${NS[@]}"
+expect_in "$work/err" "rotate-every: 'example..test=1d'" "the bad entry is named"
 write_conf "$DNS_KEY"
 printf 'rotate-every = 30d\n' >> "$conf"
 ok "run, rotate-every" "${A[@]}" lifecycle run --now $((T0 + 20 * 86400)) "${NS[@]}"

@@ -109,6 +109,38 @@ msg=$(wait_delivered missing)
 message_intact "$E2E_TMP/sent-missing.eml" "$msg"
 verify_signed "$msg" 2
 
+# 8. doctor reads the running Exim's DKIM_FILTER_COMMAND (exim4 -bP macro):
+#    quiet on this working set-up; names a macro that is missing, runs no
+#    executable, or reads another database. The exim4 on PATH is this
+#    private Exim with one of these configuration files.
+doctor_with() {
+  printf '#!/bin/sh\nexec %q -C %q "$@"\n' "$EXIM" "$1" >"$E2E_TMP/bin/exim4"
+  chmod 0755 "$E2E_TMP/bin/exim4"
+  rc=0
+  PATH="$E2E_TMP/bin:$PATH" admin doctor --mta exim --user "$EX_USER" >"$E2E_TMP/doctor.out" 2>&1 || rc=$?
+}
+# A container may have no syslog socket; doctor rightly names that, and it
+# is the one problem allowed here (tests/admin/doctor.test.sh covers it).
+other_problems() { grep '^problem: ' "$E2E_TMP/doctor.out" | grep -v '^problem: no syslog socket /dev/log' || true; }
+doctor_with "$EX_CONF"
+[[ -z $(other_problems) ]] && { ((rc == 0)) || [[ ! -S /dev/log ]]; } && grep -q '^doctor: ' "$E2E_TMP/doctor.out" ||
+  die "doctor: exit $rc on the working Exim set-up: $(cat "$E2E_TMP/doctor.out")"
+doctor_finds() { # PATTERN WHAT: exit 1 and a problem line matching PATTERN
+  ((rc == 1)) && grep -q "^problem: $1" "$E2E_TMP/doctor.out" ||
+    die "doctor on $2: exit $rc: $(cat "$E2E_TMP/doctor.out")"
+}
+sed 's/^DKIM_FILTER_COMMAND = /OTHER_FILTER_COMMAND = /' "$EX_CONF" >"$EX_DIR/nomacro.conf"
+doctor_with "$EX_DIR/nomacro.conf"
+doctor_finds "Exim has no DKIM_FILTER_COMMAND macro" "a configuration without the macro"
+sed "s#$E2E_TMP/bin/dkim-filter --stdout#/nonexistent/dkim-filter --stdout#" "$EX_CONF" >"$EX_DIR/noexec.conf"
+doctor_with "$EX_DIR/noexec.conf"
+doctor_finds "Exim's DKIM_FILTER_COMMAND runs /nonexistent/dkim-filter, which is not an executable" "a wrong filter path"
+sed "s#--db $E2E_DB#--db /var/lib/other/dkim.db#" "$EX_CONF" >"$EX_DIR/otherdb.conf"
+doctor_with "$EX_DIR/otherdb.conf"
+doctor_finds "Exim's DKIM_FILTER_COMMAND uses the database /var/lib/other/dkim.db, doctor checked $E2E_DB" "another database"
+rm -f "$E2E_TMP/bin/exim4"
+note "doctor reads Exim's DKIM_FILTER_COMMAND: quiet when right, three wrong set-ups named"
+
 [ -z "$(ex -bpr)" ] || die "messages left in Exim's queue: $(ex -bp)"
 ! grep -q '\*\*' "$EX_LOG" || die "a delivery failed permanently: $(grep '\*\*' "$EX_LOG")"
-echo "PASS [exim]: SMTP AUTH and -oMai signed, null sender, quoted sender, foreign/unauthenticated unsigned, deferred (75 twice) then signed"
+echo "PASS [exim]: SMTP AUTH and -oMai signed, null sender, quoted sender, foreign/unauthenticated unsigned, deferred (75 twice) then signed, doctor checks the wiring"

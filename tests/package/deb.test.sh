@@ -99,9 +99,13 @@ for unit in dkim-filter-lifecycle.service dkim-filter-lifecycle.timer; do
   [ -f "/usr/lib/systemd/system/$unit" ] || fail "$unit not installed"
   [ ! -e "/etc/systemd/system/timers.target.wants/$unit" ] || fail "$unit enabled by the package"
 done
+# Every unit the package ships parses, hardening settings included.
 if command -v systemd-analyze >/dev/null; then
-  out=$(systemd-analyze verify /usr/lib/systemd/system/dkim-filter-lifecycle.timer 2>&1) ||
-    fail "systemd-analyze verify: $out"
+  for unit in dkim-filter-lifecycle.timer dkim-filter-lifecycle.service dkim-filter-milter.service \
+    dkim-filter-web.service dkim-filter-sync.service; do
+    [ -f "/usr/lib/systemd/system/$unit" ] || { fail "$unit not installed"; continue; }
+    out=$(systemd-analyze verify "/usr/lib/systemd/system/$unit" 2>&1) || fail "systemd-analyze verify $unit: $out"
+  done
 fi
 [ -f /usr/share/doc/dkim-filter/examples/postfix/master.cf ] || fail "examples/postfix not installed"
 [ -d /usr/share/doc/dkim-filter/examples/exim ] || fail "examples/exim not installed"

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the unit tests.
 #pragma once
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -26,5 +31,24 @@ inline std::string lf_to_crlf(const std::string& s) {
   }
   return out;
 }
+
+/// A fixture with a fresh temporary directory, removed afterwards, and a
+/// configuration file written into it with a given mode.
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "dkim-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& text, mode_t mode = 0644) {
+    std::string path = dir_ + "/dkim-filter.conf";
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  std::string dir_;
+};
 
 }  // namespace dkim::test

@@ -6,30 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-
 #include "filter/base/error.h"
+#include "../../test_util.h"
 
 namespace dkim::admin {
 namespace {
 
-namespace fs = std::filesystem;
-
-class AdminConfigTest : public ::testing::Test {
+class AdminConfigTest : public test::ConfigFileTest {
  protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "admin-config-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write(const std::string& text, mode_t mode = 0644) {
-    std::string path = dir_ + "/dkim-filter.conf";
-    std::ofstream(path) << text;
-    ::chmod(path.c_str(), mode);
-    return path;
-  }
   static std::string error_of(const std::function<void()>& f) {
     try {
       f();
@@ -40,7 +24,6 @@ class AdminConfigTest : public ::testing::Test {
     ADD_FAILURE() << "accepted";
     return {};
   }
-  std::string dir_;
 };
 
 TEST_F(AdminConfigTest, ReadsItsOwnOptionsAndIgnoresTheFiltersOnes) {
@@ -86,6 +69,22 @@ TEST_F(AdminConfigTest, RefusesWhatTheFileMustNotHold) {
               read_admin_config(write("db = /x\n", 0666), true);
             }).find("writable by group or others"),
             std::string::npos);
+}
+
+TEST(RotateEvery, PerDomainEntriesWinOverThePlainDuration) {
+  AdminConfig c;
+  parse_rotate_every("180d, Example.COM=90d example.org=off", c);
+  EXPECT_EQ(c.rotation_period("example.net"), 180 * 86400);
+  EXPECT_EQ(c.rotation_period("example.com"), 90 * 86400);
+  EXPECT_EQ(c.rotation_period("example.org"), 0);
+  AdminConfig only;
+  parse_rotate_every("example.com=2w", only);
+  EXPECT_EQ(only.rotation_period("example.com"), 14 * 86400);
+  EXPECT_EQ(only.rotation_period("example.net"), 0);
+  AdminConfig bad;
+  EXPECT_THROW(parse_rotate_every("example.com=soon", bad), Error);
+  EXPECT_THROW(parse_rotate_every("bad..domain=1d", bad), Error);
+  EXPECT_THROW(parse_rotate_every(" , ", bad), Error);
 }
 
 TEST(Duration, UnitsAndRefusals) {
