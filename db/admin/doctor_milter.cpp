@@ -89,16 +89,26 @@ std::string describe(const Endpoint& e) {
 int connect_errno(const Endpoint& e, const Account& account) {
   if (!e.unix_socket) {
     // A TCP socket has no owner: any local account may connect.
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno;
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(static_cast<uint16_t>(std::stoi(e.port)));
-    if (::inet_pton(AF_INET, e.host.empty() ? "127.0.0.1" : e.host.c_str(), &sa.sin_addr) != 1) {
-      ::close(fd);
-      return EINVAL;
+    std::string host = e.host.empty() || e.host == "localhost" ? "127.0.0.1" : e.host;
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    auto port = htons(static_cast<uint16_t>(std::stoi(e.port)));
+    if (::inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+      v4->sin_family = AF_INET;
+      v4->sin_port = port;
+      len = sizeof *v4;
+    } else if (::inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+      v6->sin6_family = AF_INET6;
+      v6->sin6_port = port;
+      len = sizeof *v6;
+    } else {
+      return 0;  // another host name: not resolved here, so not judged
     }
-    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 ? 0 : errno;
+    int fd = ::socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0 ? 0 : errno;
     ::close(fd);
     return rc;
   }

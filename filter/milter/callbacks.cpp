@@ -184,7 +184,9 @@ sfsistat on_eoh(SMFICTX* ctx) {
 sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t size) {
   return guarded(ctx, "body", &Session::no_body_reply, [&] {
     Session& s = ensure_session(ctx);
-    if (s.message) s.message->body(std::string_view(reinterpret_cast<const char*>(data), size));
+    // A message decided at the end of its header needs none of its body.
+    if (s.message && s.held == Verdict::more)
+      s.message->body(std::string_view(reinterpret_cast<const char*>(data), size));
     return s.no_body_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
 }
