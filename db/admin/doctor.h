@@ -34,12 +34,14 @@ constexpr const char* kDefaultMilterSocket = "unix:/run/dkim-filter/milter.sock"
 struct PostfixView {
   std::function<std::string(const std::string&)> value;
   std::vector<std::string> overrides;
+  std::vector<std::string> services;  ///< postconf -M lines
 };
 
 /// dkim-filter-milter's wiring: a milter list naming its socket, the
 /// socket answering Postfix's mail_owner, milter_default_action,
-/// milter_protocol, milter_mail_macros. Returns false (and checks nothing)
-/// when no milter list names the socket.
+/// milter_protocol, milter_mail_macros, and no chrooted service that uses
+/// it (cleanup for non_smtpd_milters) unable to see a UNIX socket. Returns
+/// false (and checks nothing) when no milter list names the socket.
 bool check_postfix_milter(const PostfixView& pf, const MtaExpectations& expect, Findings& out);
 
 /// Postfix (postconf -M, -P, -h) or Exim (exim4 -bP macro) wiring.

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "db/admin/doctor.h"
 #include "db/admin/process.h"
@@ -79,6 +80,36 @@ bool list_names(const std::string& list, const Endpoint& e) {
   for (std::string w; in >> w;)
     if (names(w, e)) return true;
   return false;
+}
+
+// The chroot column of master.cf service NAME/TYPE (postconf -M): "-" is
+// Postfix 3's default, no chroot (master(5)).
+bool chrooted(const PostfixView& pf, const std::string& name, const std::string& type) {
+  for (const auto& line : pf.services) {
+    std::istringstream in(line);
+    std::vector<std::string> w;
+    for (std::string x; w.size() < 5 && in >> x;) w.push_back(x);
+    if (w.size() == 5 && w[0] == name && w[1] == type) return w[4] == "y";
+  }
+  return false;
+}
+
+// A chrooted smtpd(8) or cleanup(8) takes a milter's UNIX socket path
+// below the queue directory (examples/postfix-milter/README.md, "A
+// chrooted Postfix"): fine only when the socket is there.
+void check_chroot(const Endpoint& e, const std::string& service, const PostfixView& pf, Findings& out) {
+  if (!e.unix_socket) return;
+  auto slash = service.find('/');
+  if (!chrooted(pf, service.substr(0, slash), service.substr(slash + 1))) return;
+  std::string queue = pf.value("queue_directory");
+  std::string inside = queue + e.path;
+  struct stat st {};
+  if (::stat(inside.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) return;
+  out.add("Postfix's " + service + " runs chrooted in " + queue + ", where the milter socket is " + inside +
+              ", which does not exist: the mail it handles is deferred",
+          "set " + service + "'s chroot column to n (postconf -F " + service +
+              "/chroot=n), or put the socket in the queue directory (examples/postfix-milter/README.md, "
+              "\"A chrooted Postfix\")");
 }
 
 std::string describe(const Endpoint& e) {
@@ -189,15 +220,16 @@ bool check_postfix_milter(const PostfixView& pf, const MtaExpectations& expect, 
   bool main_smtpd = list_names(pf.value("smtpd_milters"), *e);
   bool main_local = list_names(pf.value("non_smtpd_milters"), *e);
   // postconf -P: "submission/inet/smtpd_milters = unix:/run/dkim-filter/milter.sock".
-  bool service_smtpd = false;
+  std::vector<std::string> smtpd_services;  // "submission/inet"
   for (const auto& o : pf.overrides) {
     auto eq = o.find(" = ");
     if (eq == std::string::npos) continue;
     std::string name = o.substr(0, eq);
     if (name.size() > 14 && name.compare(name.size() - 14, 14, "/smtpd_milters") == 0 &&
         list_names(o.substr(eq + 3), *e))
-      service_smtpd = true;
+      smtpd_services.push_back(name.substr(0, name.size() - 14));
   }
+  bool service_smtpd = !smtpd_services.empty();
   if (!main_smtpd && !main_local && !service_smtpd) return false;
   const std::string socket = describe(*e);
   if (!main_local)
@@ -209,6 +241,8 @@ bool check_postfix_milter(const PostfixView& pf, const MtaExpectations& expect, 
             "add -o smtpd_milters=" + socket +
                 " to the submission and submissions services (examples/postfix-milter/master.cf)");
   check_socket(*e, pf, out);
+  if (main_local) check_chroot(*e, "cleanup/unix", pf, out);
+  for (const auto& service : smtpd_services) check_chroot(*e, service, pf, out);
   check_settings(pf, out);
   return true;
 }

@@ -171,7 +171,7 @@ void check_postfix(const MtaExpectations& expect, Findings& out) {
   auto master = lines(pc.run({"-M"}).out);
   auto overrides = lines(pc.run({"-P"}).out);
   auto services = pipe_services(master);
-  PostfixView view{[&pc](const std::string& name) { return pc.value(name); }, overrides};
+  PostfixView view{[&pc](const std::string& name) { return pc.value(name); }, overrides, master};
   bool milter = check_postfix_milter(view, expect, out);
   if (services.empty() && !milter) {
     if (expect.mta == "postfix")
