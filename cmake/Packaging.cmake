@@ -38,6 +38,11 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${DKIM_PACKAGING_DIR}/copyright DEST
 install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.service
               ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-lifecycle.timer
         DESTINATION lib/systemd/system)
+# Cluster mode's change-log pruning (dkim-filter-admin(8), "cluster
+# prune"), shipped disabled the same way.
+install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-cluster-prune.service
+              ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-cluster-prune.timer
+        DESTINATION lib/systemd/system)
 
 # dkim-filter-web's unit (installed, not enabled: see the file's header).
 install(FILES ${DKIM_PACKAGING_DIR}/systemd/dkim-filter-web.service DESTINATION lib/systemd/system)

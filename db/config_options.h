@@ -22,8 +22,9 @@ constexpr std::string_view kFilterOptions[] = {"sendmail",  "on-error", "log",  
 
 /// dkim-filter-web(8)'s options of the file, accepted and ignored by the
 /// filter, the milter and the admin.
-constexpr std::string_view kWebOptions[] = {"listen",   "tls-cert",        "tls-key",           "nameserver",
-                                            "max-body", "max-connections", "connection-timeout"};
+constexpr std::string_view kWebOptions[] = {
+    "listen",          "tls-cert",           "tls-key",      "nameserver", "max-body",
+    "max-connections", "connection-timeout", "max-key-jobs", "dns-timeout"};
 
 /// Cluster mode (dkim-filter-sync(8)): cluster and cluster-key are used by
 /// dkim-filter-admin and dkim-filter-sync, max-staleness by dkim-filter.

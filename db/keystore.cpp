@@ -251,7 +251,13 @@ KeyStore::KeyStore(KeyStore&&) noexcept = default;
 KeyStore& KeyStore::operator=(KeyStore&&) noexcept = default;
 KeyStore::~KeyStore() = default;
 
-int KeyStore::schema_version() const { return impl_->version; }
+KeyStore KeyStore::with_backend(std::string label, std::unique_ptr<Backend> backend) {
+  KeyStore store(std::move(label), nullptr);
+  store.backend_ = std::move(backend);
+  return store;
+}
+
+int KeyStore::schema_version() const { return backend_ ? backend_->schema_version() : impl_->version; }
 
 KeyStore KeyStore::open_reader(const std::string& path) {
   struct stat st = stat_database(path);
@@ -317,7 +323,7 @@ KeyStore KeyStore::create(const std::string& path) {
 }
 
 void KeyStore::require_writer() const {
-  if (!impl_->writer) fail(ErrorKind::internal, "database opened read-only");
+  if (!backend_ && !impl_->writer) fail(ErrorKind::internal, "database opened read-only");
 }
 
 // ---- lookups --------------------------------------------------------------
@@ -335,12 +341,14 @@ std::optional<KeyRecord> read_one_key(Statement& st) {
 }  // namespace
 
 std::optional<KeyRecord> KeyStore::find_key(std::string_view domain, std::string_view selector) {
+  if (backend_) return backend_->find_key(domain, selector);
   auto& st = impl_->stmt(impl_->find_key, kFindKeySql);
   st.bind(1, domain).bind(2, selector);
   return read_one_key(st);
 }
 
 std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std::string_view slot) {
+  if (backend_) return backend_->find_signing_key(domain, slot);
   auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
   st.bind(1, domain).bind(2, slot);
   std::optional<KeyRecord> key;
@@ -363,6 +371,7 @@ std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std
 bool KeyStore::has_key(std::string_view domain, std::string_view selector) {
   // The signing-key statement itself: the filter prepares one statement
   // for keys, not two (each prepare costs more than the search).
+  if (backend_) return backend_->has_active_key(domain, selector);
   auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
   bool found = st.bind(1, domain).bind(2, selector).step();
   st.reset();
@@ -375,6 +384,7 @@ std::optional<policy::UserRecord> KeyStore::user_by_login(std::string_view login
   // the per-message path).
   std::optional<std::string> name = policy::login_lookup_name(login);
   if (!name) return std::nullopt;
+  if (backend_) return backend_->login_user(*name);
   auto& st = impl_->stmt(impl_->user_by_login, kUserByLoginSql);
   st.bind(1, *name);
   std::optional<policy::UserRecord> user;
@@ -387,6 +397,11 @@ std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address)
   std::optional<IpRange> ip;
   if (address.find('/') == std::string_view::npos) ip = mail::parse_ip_range(address);
   if (!ip) return std::nullopt;
+  if (backend_) {
+    std::vector<std::string> names;
+    for (int prefix = 0; prefix <= ip->max_prefix(); ++prefix) names.push_back(ip->masked(prefix).name());
+    return backend_->ip_user(names);
+  }
   auto& st = impl_->stmt(impl_->user_by_ip, kUserByIpSql);
   for (int prefix = 0; prefix <= 128; ++prefix) {
     if (prefix <= ip->max_prefix())
@@ -401,6 +416,7 @@ std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address)
 }
 
 void KeyStore::read_transaction(const std::function<void()>& body) {
+  if (backend_) return backend_->read_transaction(body);
   exec(impl_->db.get(), "BEGIN DEFERRED");
   try {
     body();
@@ -413,6 +429,7 @@ void KeyStore::read_transaction(const std::function<void()>& body) {
 
 std::vector<std::string> KeyStore::lookup_query_plans() {
   std::vector<std::string> plans;
+  if (backend_) return plans;  // the filter reads only the SQLite file
   for (const std::string* sql : {&kFindSigningKeySql, &kUserByLoginSql, &kUserByIpSql}) {
     Statement st(impl_->db.get(), "EXPLAIN QUERY PLAN " + *sql);
     std::string plan;

@@ -71,6 +71,13 @@ class KeyStore : public policy::Directory {
   /// directory 0750 if missing), then as open_writer.
   static KeyStore create(const std::string& path);
 
+  /// Another home for the same data (cluster mode: PostgreSQL,
+  /// db/cluster/pg_store.h). KeyStore keeps every refusal and the callers'
+  /// contract; a backend only stores and finds rows.
+  class Backend;
+  /// A writer on `backend`; `label` names it in messages (a redacted URL).
+  static KeyStore with_backend(std::string label, std::unique_ptr<Backend> backend);
+
   KeyStore(KeyStore&&) noexcept;
   KeyStore& operator=(KeyStore&&) noexcept;
   ~KeyStore() override;
@@ -140,8 +147,41 @@ class KeyStore : public policy::Directory {
   struct Impl;
   KeyStore(std::string path, std::unique_ptr<Impl> impl);
   void require_writer() const;
+  void insert_key(const KeyRecord& key, const std::string& slot, long long created);
   std::string path_;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;        // the SQLite file, or null with a backend
+  std::unique_ptr<Backend> backend_;  // null for the SQLite file
+};
+
+/// Rows in and out of a store other than the SQLite file. Calls arrive
+/// already validated by KeyStore; the backend answers and writes as told.
+class KeyStore::Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual int schema_version() = 0;
+  virtual std::optional<KeyRecord> find_key(std::string_view domain, std::string_view selector) = 0;
+  virtual std::optional<KeyRecord> find_signing_key(std::string_view domain, std::string_view slot) = 0;
+  /// Whether the slot has an active key (no private key is read).
+  virtual bool has_active_key(std::string_view domain, std::string_view slot) = 0;
+  virtual bool has_selector(std::string_view domain, std::string_view selector) = 0;
+  /// The user of this exact stored name whose kind is login or domain.
+  virtual std::optional<policy::UserRecord> login_user(std::string_view name) = 0;
+  /// Of the IP users named in `names` (masked ranges), the longest prefix.
+  virtual std::optional<policy::UserRecord> ip_user(const std::vector<std::string>& names) = 0;
+  virtual void read_transaction(const std::function<void()>& body) = 0;
+  virtual void transaction(const std::function<void()>& body) = 0;
+  /// `key` with its slot and creation time decided; the private key in clear.
+  virtual void insert_key(const KeyRecord& key) = 0;
+  /// False when no such key exists.
+  virtual bool update_lifecycle(const KeyRecord& key) = 0;
+  virtual bool selector_was_used(std::string_view domain, std::string_view selector) = 0;
+  /// Deletes and remembers the selector; false when no such key exists.
+  virtual bool delete_key(std::string_view domain, std::string_view selector) = 0;
+  virtual std::vector<KeyRecord> list_keys(std::string_view domain) = 0;
+  virtual std::optional<policy::UserRecord> find_user(std::string_view name) = 0;
+  virtual void put_user(const policy::UserRecord& user, int ip_prefix) = 0;
+  virtual bool delete_user(std::string_view name) = 0;
+  virtual std::vector<policy::UserRecord> list_users(std::string_view domain) = 0;
 };
 
 }  // namespace dkim::db

@@ -60,6 +60,7 @@ policy::UserRecord read_user(const Statement& st) {
 
 void KeyStore::transaction(const std::function<void()>& body) {
   require_writer();
+  if (backend_) return backend_->transaction(body);
   exec(impl_->db.get(), "BEGIN IMMEDIATE");
   try {
     body();
@@ -90,6 +91,7 @@ KeyRecord read_key(const Statement& st) {
 }
 
 bool KeyStore::has_selector(std::string_view domain, std::string_view selector) {
+  if (backend_) return backend_->has_selector(domain, selector);
   Statement st(impl_->db.get(), "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2");
   return st.bind(1, domain).bind(2, selector).step();
 }
@@ -102,7 +104,18 @@ void KeyStore::add_key(const KeyRecord& key) {
   std::string slot = key.slot.empty() ? key.selector : key.slot;
   if (key.state == KeyState::active && has_key(key.domain, slot))
     refuse("slot " + slot + " of domain " + key.domain + " already has an active key (use key rotate)");
-  long long now = key.created ? key.created : static_cast<long long>(std::time(nullptr));
+  insert_key(key, slot, key.created ? key.created : static_cast<long long>(std::time(nullptr)));
+}
+
+void KeyStore::insert_key(const KeyRecord& key, const std::string& slot, long long now) {
+  if (backend_) {
+    KeyRecord row = key;
+    row.slot = slot;
+    row.created = now;
+    if (row.state == KeyState::active && !row.activated) row.activated = now;
+    if (row.state != KeyState::active) row.activated = 0;
+    return backend_->insert_key(row);
+  }
   Statement st(
       impl_->db.get(),
       "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, public_key, slot, "
@@ -119,6 +132,11 @@ void KeyStore::add_key(const KeyRecord& key) {
 
 void KeyStore::update_lifecycle(const KeyRecord& key) {
   require_writer();
+  if (backend_) {
+    if (!backend_->update_lifecycle(key))
+      refuse("no key for selector " + key.selector + " of domain " + key.domain);
+    return;
+  }
   Statement st(impl_->db.get(),
                "UPDATE keys SET state = ?3, activated = ?4, retired = ?5, revoked = ?6, published = ?7, "
                "dns_seen = ?8 WHERE domain = ?1 AND selector = ?2");
@@ -137,12 +155,14 @@ void KeyStore::update_lifecycle(const KeyRecord& key) {
 }
 
 bool KeyStore::selector_was_used(std::string_view domain, std::string_view selector) {
+  if (backend_) return backend_->selector_was_used(domain, selector);
   Statement st(impl_->db.get(), "SELECT 1 FROM used_selectors WHERE domain = ?1 AND selector = ?2");
   return st.bind(1, domain).bind(2, selector).step();
 }
 
 bool KeyStore::delete_key(std::string_view domain, std::string_view selector) {
   require_writer();
+  if (backend_) return backend_->delete_key(domain, selector);
   Statement st(impl_->db.get(), "DELETE FROM keys WHERE domain = ?1 AND selector = ?2");
   st.bind(1, domain).bind(2, selector).run();
   if (sqlite3_changes(impl_->db.get()) == 0) return false;
@@ -153,6 +173,7 @@ bool KeyStore::delete_key(std::string_view domain, std::string_view selector) {
 }
 
 std::vector<KeyRecord> KeyStore::list_keys(std::string_view domain) {
+  if (backend_) return backend_->list_keys(domain);
   Statement st(impl_->db.get(), "SELECT " + std::string(kKeyColumns) +
                                     " FROM keys WHERE ?1 = '' OR domain = ?1 ORDER BY domain, selector");
   st.bind(1, domain);
@@ -162,6 +183,7 @@ std::vector<KeyRecord> KeyStore::list_keys(std::string_view domain) {
 }
 
 std::optional<policy::UserRecord> KeyStore::find_user(std::string_view name) {
+  if (backend_) return backend_->find_user(name);
   Statement st(impl_->db.get(), "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1");
   st.bind(1, name);
   if (!st.step()) return std::nullopt;
@@ -171,6 +193,7 @@ std::optional<policy::UserRecord> KeyStore::find_user(std::string_view name) {
 void KeyStore::put_user(const policy::UserRecord& user, int ip_prefix, bool replace) {
   require_writer();
   if (!replace && find_user(user.name)) refuse("user " + user.name + " already exists");
+  if (backend_) return backend_->put_user(user, ip_prefix);
   Statement st(
       impl_->db.get(),
       "INSERT INTO users (name, kind, domain, selectors, any_domain, reauthenticating, ip_prefix, created) "
@@ -191,12 +214,14 @@ void KeyStore::put_user(const policy::UserRecord& user, int ip_prefix, bool repl
 
 bool KeyStore::delete_user(std::string_view name) {
   require_writer();
+  if (backend_) return backend_->delete_user(name);
   Statement st(impl_->db.get(), "DELETE FROM users WHERE name = ?1");
   st.bind(1, name).run();
   return sqlite3_changes(impl_->db.get()) > 0;
 }
 
 std::vector<policy::UserRecord> KeyStore::list_users(std::string_view domain) {
+  if (backend_) return backend_->list_users(domain);
   Statement st(impl_->db.get(), "SELECT " + std::string(kUserColumns) +
                                     " FROM users WHERE ?1 = '' OR domain = ?1 ORDER BY kind, name");
   st.bind(1, domain);

@@ -5,8 +5,13 @@
 
 namespace dkim::db {
 
-long long KeyStore::data_version() { return query_integer(impl_->db.get(), "PRAGMA data_version"); }
+long long KeyStore::data_version() {
+  if (backend_) return 0;
+  return query_integer(impl_->db.get(), "PRAGMA data_version");
+}
 
-void KeyStore::release_memory() { sqlite3_db_release_memory(impl_->db.get()); }
+void KeyStore::release_memory() {
+  if (impl_) sqlite3_db_release_memory(impl_->db.get());
+}
 
 }  // namespace dkim::db

@@ -64,6 +64,12 @@ TokenTable::TokenTable(TokenTable&&) noexcept = default;
 TokenTable& TokenTable::operator=(TokenTable&&) noexcept = default;
 TokenTable::~TokenTable() = default;
 
+TokenTable TokenTable::with_backend(std::unique_ptr<Backend> backend) {
+  TokenTable table(nullptr);
+  table.backend_ = std::move(backend);
+  return table;
+}
+
 TokenTable TokenTable::open(const std::string& path) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
@@ -84,6 +90,16 @@ std::string TokenTable::add(std::string_view name, const std::vector<std::string
       joined += (joined.empty() ? "" : ",") + n;
   }
   std::string token = std::string(kTokenPrefix) + crypto::base64url(crypto::random_bytes(kTokenBytes));
+  if (backend_) {
+    if (backend_->exists(name))
+      throw Error(ErrorKind::data, "token: a token named " + std::string(name) + " already exists");
+    Token row;
+    row.name = name;
+    row.read_only = read_only;
+    row.created = static_cast<long long>(std::time(nullptr));
+    backend_->insert(row, joined, crypto::sha256_hex(token));
+    return token;
+  }
   Statement exists(impl_->db.get(), "SELECT 1 FROM tokens WHERE name = ?1");
   if (exists.bind(1, name).step())
     throw Error(ErrorKind::data, "token: a token named " + std::string(name) + " already exists");
@@ -99,6 +115,11 @@ std::string TokenTable::add(std::string_view name, const std::vector<std::string
 }
 
 std::vector<Token> TokenTable::list() {
+  if (backend_) {
+    std::vector<Token> out;
+    for (auto& row : backend_->rows()) out.push_back(row.first);
+    return out;
+  }
   Statement st(impl_->db.get(), "SELECT name, domains, read_only, created FROM tokens ORDER BY name");
   std::vector<Token> out;
   while (st.step()) out.push_back(read_token(st));
@@ -106,6 +127,7 @@ std::vector<Token> TokenTable::list() {
 }
 
 bool TokenTable::remove(std::string_view name) {
+  if (backend_) return backend_->remove(name);
   Statement st(impl_->db.get(), "DELETE FROM tokens WHERE name = ?1");
   st.bind(1, name).run();
   return sqlite3_changes(impl_->db.get()) > 0;
@@ -115,6 +137,14 @@ std::optional<Token> TokenTable::authenticate(std::string_view token) {
   // Every row is compared, matched or not, in constant time per row, so
   // neither which prefix matched nor where the match was shows in timing.
   std::string hash = crypto::sha256_hex(token);
+  if (backend_) {
+    std::optional<Token> found;
+    for (auto& row : backend_->rows()) {
+      bool equal = crypto::constant_time_equal(hash, row.second);
+      if (equal && !found) found = row.first;
+    }
+    return found;
+  }
   Statement st(impl_->db.get(), "SELECT name, domains, read_only, created, hash FROM tokens");
   std::optional<Token> found;
   while (st.step()) {

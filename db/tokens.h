@@ -28,6 +28,9 @@ class TokenTable {
   /// On a database that KeyStore::open_writer (or create) has brought to
   /// the current schema. Throws Error(config/temporary) as KeyStore does.
   static TokenTable open(const std::string& path);
+  /// Another home for the table (cluster mode: PostgreSQL).
+  class Backend;
+  static TokenTable with_backend(std::unique_ptr<Backend> backend);
   TokenTable(TokenTable&&) noexcept;
   TokenTable& operator=(TokenTable&&) noexcept;
   ~TokenTable();
@@ -44,7 +47,20 @@ class TokenTable {
  private:
   struct Impl;
   explicit TokenTable(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;        // the SQLite file, or null with a backend
+  std::unique_ptr<Backend> backend_;  // null for the SQLite file
+};
+
+/// Rows of the tokens table elsewhere; TokenTable keeps the checks.
+class TokenTable::Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual bool exists(std::string_view name) = 0;
+  /// `domains` comma-joined, as stored.
+  virtual void insert(const Token& token, const std::string& domains, const std::string& hash) = 0;
+  /// Every token ordered by name (bytes), each with its stored hash.
+  virtual std::vector<std::pair<Token, std::string>> rows() = 0;
+  virtual bool remove(std::string_view name) = 0;
 };
 
 /// Error(usage) unless `name` is 1 to 64 of [A-Za-z0-9._@-].

@@ -8,10 +8,15 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "db/admin/cli.h"
+#include "db/admin/lifecycle.h"
+#include "db/admin/publish.h"
 #include "db/admin/rules.h"
+#include "db/cluster/pg_store.h"
 #include "db/dns/client.h"
 #include "db/dns_record.h"
 #include "db/keystore.h"
@@ -19,6 +24,7 @@
 #include "filter/app/log_line.h"
 #include "filter/base/error.h"
 #include "web/form.h"
+#include "web/json_body.h"
 
 namespace dkim::web {
 namespace {
@@ -31,24 +37,38 @@ struct Refusal {
   std::string message;
 };
 
-json key_json(const db::KeyRecord& k) {
+// As `key list --json` shows a key: its lifecycle state and the times of
+// each step (null: not yet).
+// Names as dkim-filter-admin prints them: in delegation mode a delegated
+// key's record lives in the provider's zone (admin::record_name).
+json key_json(const db::KeyRecord& k, const admin::AdminConfig& config) {
+  auto when = [](long long t) { return t ? json(admin::iso_time(t)) : json(nullptr); };
   return {{"domain", k.domain},
           {"selector", k.selector},
           {"type", std::string(crypto::key_type_name(k.type))},
           {"bits", k.bits},
           {"canon", k.canon},
           {"created", admin::iso_time(k.created)},
-          {"dns_name", db::dns_record_name(k.domain, k.selector)}};
+          {"dns_name", admin::record_name(config, k)},
+          {"slot", k.slot},
+          {"state", std::string(db::key_state_name(k.state))},
+          {"activated", when(k.activated)},
+          {"retired", when(k.retired)},
+          {"revoked", when(k.revoked)},
+          {"published", when(k.published)}};
 }
 
-json dns_json(const db::KeyRecord& k) {
-  std::string name = db::dns_record_name(k.domain, k.selector);
+json dns_json(const db::KeyRecord& k, const admin::AdminConfig& config) {
+  std::string name = admin::record_name(config, k);
   std::string value = db::dns_record_value(crypto::PublicKey::from_dns_value(k.type, k.public_key));
-  return {{"name", name},
-          {"type", "TXT"},
-          {"value", value},
-          {"strings", db::split_txt_strings(value)},
-          {"zone", db::zone_line(name, value)}};
+  json out = {{"name", name},
+              {"type", "TXT"},
+              {"value", value},
+              {"strings", db::split_txt_strings(value)},
+              {"zone", db::zone_line(name, value)}};
+  // What the customer's zone holds once: CNAMEs to the provider's records.
+  if (admin::delegated(config, k)) out["cnames"] = admin::delegation_cnames(config, k.domain, k.slot);
+  return out;
 }
 
 json user_json(const policy::UserRecord& u) {
@@ -67,42 +87,6 @@ Response ok_json(const json& body, int status = 200) {
   // rows written by other tools are not validated.
   r.body = body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   return r;
-}
-
-// The request body as a JSON object (RFC 8259 §4), or a 400.
-json body_object(const Request& request) {
-  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_discarded()) throw Refusal{400, "the body is not valid JSON (RFC 8259)"};
-  if (!body.is_object()) throw Refusal{400, "the body must be a JSON object"};
-  return body;
-}
-
-std::optional<std::string> opt_string(const json& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) throw Refusal{400, std::string(field) + " must be a string"};
-  return it->get<std::string>();
-}
-
-std::string need_string(const json& body, const char* field) {
-  auto v = opt_string(body, field);
-  if (!v) throw Refusal{400, std::string(field) + " is required"};
-  return *v;
-}
-
-bool opt_bool(const json& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return false;
-  if (!it->is_boolean()) throw Refusal{400, std::string(field) + " must be true or false"};
-  return it->get<bool>();
-}
-
-std::optional<int> opt_int(const json& body, const char* field) {
-  auto it = body.find(field);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 1 << 20)
-    throw Refusal{400, std::string(field) + " must be a whole number"};
-  return it->get<int>();
 }
 
 // The scope rules: a domain token sees only its domains' keys.
@@ -126,7 +110,25 @@ class Handler {
   Response run();
 
  private:
-  db::KeyStore store() { return db::KeyStore::open_writer(config_.db_path); }
+  db::KeyStore store() { return open_store(config_); }
+  // The admin's lifecycle step on this request's behalf: its steps (what
+  // the admin prints) go to `steps`.
+  template <typename Step>
+  void lifecycle(json& steps, Step step) {
+    admin::DnsSettings dns;
+    if (!config_.nameserver.empty()) dns.nameservers = {config_.nameserver};
+    dns.timeout = config_.dns_timeout;
+    std::ostringstream out;
+    auto s = store();
+    admin::with_lifecycle(s, config_.lifecycle, dns, static_cast<long long>(std::time(nullptr)), out,
+                          [&](admin::Lifecycle& lc) {
+                            step(lc);
+                            return 0;
+                          });
+    std::istringstream lines(out.str());
+    steps = json::array();
+    for (std::string line; std::getline(lines, line);) steps.push_back(line);
+  }
   bool is(const char* method) const { return request_.method == method; }
   std::string query(const std::string& name) const {
     auto it = target_.query.find(name);
@@ -143,6 +145,8 @@ class Handler {
   Response key_delete(const std::string& domain, const std::string& selector);
   Response key_dns(const std::string& domain, const std::string& selector);
   Response key_check(const std::string& domain, const std::string& selector);
+  Response key_rotate(const std::string& domain, const std::string& slot);
+  Response key_step(const std::string& domain, const std::string& selector, const std::string& step);
   Response users_list();
   Response user_add();
   Response user_get(const std::string& name);
@@ -167,15 +171,16 @@ Response Handler::keys_list() {
   }
   json out = json::array();
   for (const auto& k : store().list_keys(domain))
-    if (token_.covers(k.domain)) out.push_back(key_json(k));
+    if (token_.covers(k.domain)) out.push_back(key_json(k, config_.lifecycle));
   return ok_json(out);
 }
 
 Response Handler::key_generate() {
   require_writer(token_);
-  json body = body_object(request_);
+  json body = body_object(request_.body);
   db::KeyRecord record = admin::new_key_record(need_string(body, "domain"), need_string(body, "selector"),
                                                opt_string(body, "canon").value_or("relaxed/relaxed"));
+  admin::place_first_key(config_.lifecycle, record);
   require_domain(token_, record.domain);
   admin::Warnings warnings;
   auto [type, bits] =
@@ -184,8 +189,8 @@ Response Handler::key_generate() {
   admin::refuse_existing_key(s, record);
   auto stored = admin::store_key(s, record, crypto::PrivateKey::generate(type, bits));
   log("key.generate", {{"domain", stored.domain}, {"selector", stored.selector}}, 201);
-  json out = key_json(stored);
-  out["dns"] = dns_json(stored);
+  json out = key_json(stored, config_.lifecycle);
+  out["dns"] = dns_json(stored, config_.lifecycle);
   out["warnings"] = warnings;
   return ok_json(out, 201);
 }
@@ -201,12 +206,13 @@ Response Handler::key_import() {
     for (auto& [k, v] : parse_form(request_.body)) body[k] = v;
     pem = body.value("key", body.value("pem", ""));
   } else {
-    body = body_object(request_);
+    body = body_object(request_.body);
     pem = need_string(body, "pem");
     urlencoded = opt_bool(body, "urlencoded");
   }
   db::KeyRecord record = admin::new_key_record(need_string(body, "domain"), need_string(body, "selector"),
                                                opt_string(body, "canon").value_or("relaxed/relaxed"));
+  admin::place_first_key(config_.lifecycle, record);
   require_domain(token_, record.domain);
   if (pem.empty()) throw Refusal{400, "pem is required"};
   admin::Warnings warnings;
@@ -214,8 +220,8 @@ Response Handler::key_import() {
   auto s = store();
   auto stored = admin::store_key(s, record, key);
   log("key.import", {{"domain", stored.domain}, {"selector", stored.selector}}, 201);
-  json out = key_json(stored);
-  out["dns"] = dns_json(stored);
+  json out = key_json(stored, config_.lifecycle);
+  out["dns"] = dns_json(stored, config_.lifecycle);
   out["warnings"] = warnings;
   return ok_json(out, 201);
 }
@@ -232,8 +238,8 @@ db::KeyRecord Handler::find_key(db::KeyStore& s, const std::string& domain, cons
 Response Handler::key_get(const std::string& domain, const std::string& selector) {
   auto s = store();
   auto key = find_key(s, domain, selector);
-  json out = key_json(key);
-  if (!key.public_key.empty()) out["dns"] = dns_json(key);
+  json out = key_json(key, config_.lifecycle);
+  if (!key.public_key.empty()) out["dns"] = dns_json(key, config_.lifecycle);
   return ok_json(out);
 }
 
@@ -243,7 +249,7 @@ Response Handler::key_dns(const std::string& domain, const std::string& selector
   if (key.public_key.empty())
     throw Error(ErrorKind::data, "keystore: key " + selector + " of domain " + domain +
                                      " has no stored public key (its private key does not load)");
-  return ok_json(dns_json(key));
+  return ok_json(dns_json(key, config_.lifecycle));
 }
 
 Response Handler::key_check(const std::string& domain, const std::string& selector) {
@@ -261,13 +267,56 @@ Response Handler::key_check(const std::string& domain, const std::string& select
                   {"detail", result.detail}});
 }
 
+// `key delete [--force]`: ?force=true (or 1) is --force.
 Response Handler::key_delete(const std::string& domain, const std::string& selector) {
   require_writer(token_);
-  auto s = store();
   std::string force = query("force");
-  auto warnings = admin::delete_key(s, domain, selector, force == "1" || force == "true");
+  admin::Warnings warnings;
+  json steps;
+  lifecycle(steps, [&](admin::Lifecycle& lc) {
+    warnings = admin::delete_key(lc, domain, selector, force == "1" || force == "true");
+  });
   log("key.delete", {{"domain", domain}, {"selector", selector}}, 200);
-  return ok_json({{"deleted", true}, {"warnings", warnings}});
+  return ok_json({{"deleted", true}, {"warnings", warnings}, {"steps", steps}});
+}
+
+// `key rotate DOMAIN SLOT [--to S] [--algorithm A] [--bits N] [--canon C]`.
+Response Handler::key_rotate(const std::string& domain, const std::string& slot) {
+  require_writer(token_);
+  json body = optional_body(request_.body);
+  admin::RotateRequest r;
+  r.domain = domain;
+  r.slot = slot;
+  if (auto to = opt_string(body, "to")) r.to = db::normalize_selector(*to);
+  r.algorithm = opt_string(body, "algorithm").value_or("");
+  r.bits = opt_int(body, "bits");
+  if (auto canon = opt_string(body, "canon")) r.canon = admin::normalize_canon(*canon);
+  db::KeyRecord key;
+  json steps;
+  lifecycle(steps, [&](admin::Lifecycle& lc) { key = admin::rotate(lc, r); });
+  crypto::cleanse(key.private_pem);
+  log("key.rotate", {{"domain", key.domain}, {"slot", key.slot}, {"selector", key.selector}}, 201);
+  json out = key_json(key, config_.lifecycle);
+  out["dns"] = dns_json(key, config_.lifecycle);
+  out["steps"] = steps;
+  return ok_json(out, 201);
+}
+
+// `key activate DOMAIN SELECTOR [--force]` and `key revoke ... [--force]`:
+// {"force": true} is --force.
+Response Handler::key_step(const std::string& domain, const std::string& selector, const std::string& step) {
+  require_writer(token_);
+  bool force = opt_bool(optional_body(request_.body), "force");
+  db::KeyRecord key;
+  json steps;
+  lifecycle(steps, [&](admin::Lifecycle& lc) {
+    key = step == "activate" ? admin::activate_key(lc, domain, selector, force)
+                             : admin::revoke_key(lc, domain, selector, force);
+  });
+  log("key." + step, {{"domain", domain}, {"selector", selector}, {"force", force ? "yes" : "no"}}, 200);
+  json out = key_json(key, config_.lifecycle);
+  out["steps"] = steps;
+  return ok_json(out);
 }
 
 Response Handler::users_list() {
@@ -279,7 +328,7 @@ Response Handler::users_list() {
 
 Response Handler::user_add() {
   require_writer(token_);
-  json body = body_object(request_);
+  json body = body_object(request_.body);
   admin::NewUser request;
   request.name = need_string(body, "user");
   request.selectors = opt_string(body, "selector");
@@ -314,7 +363,7 @@ Response Handler::user_get(const std::string& text) {
 
 Response Handler::user_set(const std::string& text) {
   require_writer(token_);
-  json body = body_object(request_);
+  json body = body_object(request_.body);
   if (body.find("selector") == body.end()) throw Refusal{400, "selector is required (null for none)"};
   auto selector = opt_string(body, "selector");
   db::UserName name = admin::existing_user_name(text);
@@ -353,7 +402,7 @@ Response Handler::explain() {
   }
   (ip ? req.client_ip : req.sasl_user) = user;
   req.from_values = {from};
-  auto reader = db::KeyStore::open_reader(config_.db_path);
+  auto reader = store();
   policy::Decision d = policy::decide(req, reader);
   // A domain token asks only about mail from its own domains.
   if (!token_.is_admin() && (d.from_domain.empty() || !token_.covers(d.from_domain)))
@@ -397,6 +446,9 @@ Response Handler::run() {
       if (n == 5 && is("DELETE")) return key_delete(domain, selector);
       if (n == 6 && seg[5] == "dns" && is("GET")) return key_dns(domain, selector);
       if (n == 6 && seg[5] == "check" && is("GET")) return key_check(domain, selector);
+      if (n == 6 && seg[5] == "rotate" && is("POST")) return key_rotate(domain, selector);
+      if (n == 6 && (seg[5] == "activate" || seg[5] == "revoke") && is("POST"))
+        return key_step(domain, selector, seg[5]);
     }
   } else if (what == "users") {
     if (n == 3 && is("GET")) return users_list();
@@ -423,6 +475,9 @@ const std::vector<Route>& api_routes() {
       {"DELETE", "/api/v1/keys/{domain}/{selector}"},
       {"GET", "/api/v1/keys/{domain}/{selector}/dns"},
       {"GET", "/api/v1/keys/{domain}/{selector}/check"},
+      {"POST", "/api/v1/keys/{domain}/{slot}/rotate"},
+      {"POST", "/api/v1/keys/{domain}/{selector}/activate"},
+      {"POST", "/api/v1/keys/{domain}/{selector}/revoke"},
       {"GET", "/api/v1/users"},
       {"POST", "/api/v1/users"},
       {"GET", "/api/v1/users/{user}"},
@@ -434,6 +489,19 @@ const std::vector<Route>& api_routes() {
   return routes;
 }
 
+// In cluster mode the local file is a node's replica, rewritten by
+// dkim-filter-sync: the panel writes the cluster, as the admin does.
+db::KeyStore open_store(const ApiConfig& config) {
+  if (!config.cluster_url.empty()) return cluster::open_store(config.cluster_url, config.cluster_key_file);
+  return db::KeyStore::open_writer(config.db_path);
+}
+
+db::TokenTable open_tokens(const ApiConfig& config) {
+  if (!config.cluster_url.empty()) return cluster::open_tokens(config.cluster_url, config.cluster_key_file);
+  open_store(config);  // schema checks and migration first
+  return db::TokenTable::open(config.db_path);
+}
+
 Response json_error(int status, const std::string& message) {
   Response r;
   r.status = status;
@@ -441,6 +509,21 @@ Response json_error(int status, const std::string& message) {
   if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dkim-filter\"");
   return r;
 }
+
+namespace {
+// The words of the shared refusals that mean "not in this state": the key
+// or user exists, is in use, or its lifecycle state forbids the step
+// (db/admin/rules.cpp, db/admin/lifecycle.cpp).
+constexpr const char* kConflicts[] = {
+    " already",                        // exists; already active, revoked, pending
+    "; rotate or revoke it first",     // key delete of an active or retired key
+    " is not served by every server",  // activate's DNS gate
+    " is revoked; rotate",             // activate of a revoked key
+    " is the active key of slot ",     // revoke of an active key
+    " is still held by a key",         // rotate in delegation mode
+    "no free selector",                // rotate, a hundred times a day
+};
+}  // namespace
 
 int status_for(const std::exception& e) {
   auto* err = dynamic_cast<const Error*>(&e);
@@ -450,10 +533,11 @@ int status_for(const std::exception& e) {
     case ErrorKind::usage:
       return 400;
     case ErrorKind::data:
-      if (m.find(": no key for ") != std::string::npos || m.find(": no user ") != std::string::npos)
+      if (m.find(": no key for ") != std::string::npos || m.find(": no user ") != std::string::npos ||
+          m.find(" has no key in slot ") != std::string::npos)
         return 404;
-      if (m.find(" already ") != std::string::npos || m.find(" is in use by ") != std::string::npos)
-        return 409;
+      for (const char* conflict : kConflicts)
+        if (m.find(conflict) != std::string::npos) return 409;
       return 400;
     case ErrorKind::config:
     case ErrorKind::temporary:
@@ -473,8 +557,7 @@ std::optional<db::Token> bearer_token(const ApiConfig& config, const Request& re
   std::string token = auth.substr(7);
   while (!token.empty() && token.front() == ' ') token.erase(0, 1);
   if (token.empty() || token.size() > 200) return std::nullopt;
-  db::KeyStore::open_writer(config.db_path);  // schema checks and migration first
-  return db::TokenTable::open(config.db_path).authenticate(token);
+  return open_tokens(config).authenticate(token);
 }
 
 Response handle_api(const ApiConfig& config, const Request& request, const db::Token& token) {

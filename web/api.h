@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "db/admin/config.h"
+#include "db/keystore.h"
 #include "db/tokens.h"
 #include "web/http.h"
 
@@ -17,10 +19,24 @@ namespace dkim::web {
 
 struct ApiConfig {
   std::string db_path;
-  std::string nameserver;  ///< for key checks; "" = the system resolver
+  /// Cluster mode (dkim-filter-admin(8) "CLUSTER MODE"): the file's
+  /// cluster = URL unless --db names a local file, and the cluster key.
+  std::string cluster_url, cluster_key_file;
+  /// For key checks (instead of the system resolver) and for activate's
+  /// DNS gate (instead of the zone's authoritative servers); "" = those.
+  std::string nameserver;
   int dns_timeout = 5;
   bool log_stderr = false;
+  /// The lifecycle's options of the configuration file (dns-update,
+  /// delegate-zone, ...: dkim-filter-admin(8) "CONFIGURATION").
+  admin::AdminConfig lifecycle;
 };
+
+/// The key database every request of the API and the pages uses: the one
+/// place that says which store that is.
+db::KeyStore open_store(const ApiConfig& config);
+/// The tokens of that store, after open_store's checks.
+db::TokenTable open_tokens(const ApiConfig& config);
 
 /// One route of the API, as the OpenAPI file names it ("/api/v1/keys/{domain}").
 struct Route {
@@ -40,7 +56,8 @@ std::optional<db::Token> bearer_token(const ApiConfig& config, const Request& re
 Response json_error(int status, const std::string& message);
 
 /// The status for a refusal of the shared checks: usage 400, data 400 or
-/// 404 (not found) or 409 (exists), database trouble 503.
+/// 404 (not found) or 409 (exists, in use, or the key's state forbids the
+/// step), database and DNS trouble 503.
 int status_for(const std::exception& e);
 
 /// One key=value line per change (syslog facility mail, or stderr).

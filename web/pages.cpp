@@ -36,7 +36,7 @@ constexpr const char* kStyle =
     ".record{background:#dff5d8;border:2px solid #3c9a2f;padding:.8em 1em;margin:1em 0}"
     ".record pre{white-space:pre-wrap;word-break:break-all;background:#f3fbf0;padding:.5em}"
     ".error{background:#fbe3e3;border:2px solid #b33;padding:.6em 1em}"
-    ".notice{background:#eef3fb;border:1px solid #7a9cc6;padding:.6em 1em}"
+    ".notice{background:#eef3fb;border:1px solid #7a9cc6;padding:.6em 1em;overflow-wrap:anywhere}"
     ".warning{color:#8a5a00}table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em}"
     "label{display:block;margin:.5em 0}";
 
@@ -105,25 +105,62 @@ std::vector<Route> all_routes() {
   std::vector<Route> routes = api_routes();
   for (Route r : {Route{"GET", "/"}, Route{"GET", "/login"}, Route{"POST", "/login"},
                   Route{"POST", "/logout"}, Route{"GET", "/dkim"}, Route{"POST", "/dkim/generate"},
-                  Route{"POST", "/dkim/check"}, Route{"GET", "/users"}, Route{"POST", "/users/set"}})
+                  Route{"POST", "/dkim/check"}, Route{"POST", "/dkim/rotate"},
+                  Route{"POST", "/dkim/activate"}, Route{"GET", "/users"}, Route{"POST", "/users/set"}})
     routes.push_back(r);
   return routes;
+}
+
+bool Pages::slow(const Request& request) {
+  auto target = parse_target(request.target);
+  if (!target.valid) return false;
+  const auto& seg = target.segments;
+  bool post = request.method == "POST";
+  if (seg.size() >= 3 && seg[0] == "api" && seg[1] == "v1" && seg[2] == "keys") {
+    if (seg.size() == 3) return post;  // generate
+    // delete and revoke send RFC 2136 updates when dns-update is set.
+    if (seg.size() == 5) return request.method == "DELETE";
+    if (seg.size() == 6)
+      return post ? seg[5] == "rotate" || seg[5] == "activate" || seg[5] == "revoke"
+                  : request.method == "GET" && seg[5] == "check";
+    return false;
+  }
+  return post && seg.size() == 2 && seg[0] == "dkim" &&
+         (seg[1] == "generate" || seg[1] == "check" || seg[1] == "rotate" || seg[1] == "activate");
+}
+
+Response Pages::busy(const Request& request) {
+  constexpr const char* kBusy = "busy generating keys; try again shortly";
+  auto target = parse_target(request.target);
+  if (!target.valid || (!target.segments.empty() && target.segments[0] == "api"))
+    return json_error(503, kBusy);
+  return html(page("Busy", "<nav>dkim-filter control panel</nav>",
+                   message_box("error", std::string(kBusy) + " (go back and send the form again)")),
+              503);
 }
 
 std::optional<std::pair<Pages::Session, db::Token>> Pages::session(const Request& request) {
   auto cookies = parse_cookies(request.header("cookie"));
   auto it = cookies.find(kSessionCookie);
   if (it == cookies.end()) return std::nullopt;
-  auto s = sessions_.find(it->second);
-  if (s == sessions_.end()) return std::nullopt;
-  if (s->second.expires < now()) {
-    sessions_.erase(s);
-    return std::nullopt;
+  Session found;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto s = sessions_.find(it->second);
+    if (s == sessions_.end()) return std::nullopt;
+    if (s->second.expires < now()) {
+      sessions_.erase(s);
+      return std::nullopt;
+    }
+    found = s->second;
   }
   // The token is read again each time: deleting it ends its sessions.
-  db::KeyStore::open_writer(config_.db_path);
-  for (auto& t : db::TokenTable::open(config_.db_path).list())
-    if (t.name == s->second.token_name) {
+  auto tokens = open_tokens(config_).list();
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto s = sessions_.find(it->second);
+  if (s == sessions_.end()) return std::nullopt;
+  for (auto& t : tokens)
+    if (t.name == found.token_name) {
       s->second.expires = now() + kSessionSeconds;
       return std::make_pair(s->second, t);
     }
@@ -153,9 +190,12 @@ Response Pages::login(const Request& request) {
   auto cookies = parse_cookies(request.header("cookie"));
   if (!cookies.count(kLoginCookie) || !crypto::constant_time_equal(cookies[kLoginCookie], form["csrf"]))
     return login_page("the form expired; sign in again", request);
+  std::unique_lock<std::mutex> lock(mutex_);
   Attempts& a = attempts_[request.peer];
   if (a.window != now() / 60) a = {now() / 60, 0};
-  if (a.failures >= kMaxLoginFailures) {
+  bool too_many = a.failures >= kMaxLoginFailures;
+  lock.unlock();
+  if (too_many) {
     Response r = html(page("Sign in", "<nav>dkim-filter control panel</nav>",
                            message_box("error", "too many failed sign-ins; wait a minute")),
                       429);
@@ -164,8 +204,10 @@ Response Pages::login(const Request& request) {
   Request probe;
   probe.headers["authorization"] = "Bearer " + form["token"];
   auto token = bearer_token(config_, probe);
+  lock.lock();
   if (!token) {
-    ++a.failures;
+    ++attempts_[request.peer].failures;
+    lock.unlock();
     return login_page("that token is not valid", request);
   }
   if (sessions_.size() >= kMaxSessions) {
@@ -175,6 +217,7 @@ Response Pages::login(const Request& request) {
   }
   std::string id = crypto::base64url(crypto::random_bytes(32));
   sessions_[id] = Session{token->name, crypto::base64url(crypto::random_bytes(32)), now() + kSessionSeconds};
+  lock.unlock();
   log_change(config_, *token, "session.open", {{"peer", request.peer}}, 303);
   Response r = redirect("/dkim");
   r.headers.emplace_back("Set-Cookie", cookie(kSessionCookie, id, kSessionSeconds));
@@ -184,6 +227,7 @@ Response Pages::login(const Request& request) {
 
 Response Pages::logout(const Request& request) {
   auto cookies = parse_cookies(request.header("cookie"));
+  std::lock_guard<std::mutex> lock(mutex_);
   auto it = sessions_.find(cookies[kSessionCookie]);
   if (it != sessions_.end() && crypto::constant_time_equal(it->second.csrf, parse_form(request.body)["csrf"]))
     sessions_.erase(it);
@@ -222,6 +266,54 @@ std::string domain_picker(const db::Token& token, const std::string& path, const
   return out + " <button type=\"submit\">Show</button></label></form>";
 }
 
+// A small form of hidden fields and one button: usable without scripts.
+std::string button_form(const std::string& action, const std::string& csrf, const std::string& domain,
+                        const std::pair<std::string, std::string>& field, const std::string& label,
+                        const std::string& id) {
+  return "<form method=\"post\" action=\"" + action + "\" style=\"display:inline\">" + hidden("csrf", csrf) +
+         hidden("domain", domain) + hidden(field.first, field.second) + "<button type=\"submit\" id=\"" +
+         html_escape(id) + "\">" + label + "</button></form>";
+}
+
+// A lifecycle time of the API's key ("2027-01-31T12:00:00Z"), "-" for not yet.
+std::string when(const json& key, const char* field) {
+  return key.contains(field) && key[field].is_string() ? html_escape(key[field].get<std::string>()) : "-";
+}
+
+// One row of the keys table: the key, its lifecycle state with the time of
+// each step (dkim-filter-admin(8) "KEY LIFECYCLE"), and what may be done
+// with it: a pending key can be activated, an active one rotated.
+std::string key_row(const json& k, const std::string& domain, const std::string& csrf) {
+  std::string sel = k["selector"].get<std::string>(), state = k.value("state", std::string("active"));
+  std::string slot = k.value("slot", sel);
+  std::string actions =
+      "<a href=\"/dkim?domain=" + url_encode(domain) + "&amp;selector=" + url_encode(sel) +
+      "\">Show record</a> " +
+      button_form("/dkim/check", csrf, domain, {"selector", sel}, "Check DNS", "check-" + sel);
+  if (state == "pending")
+    actions +=
+        " " + button_form("/dkim/activate", csrf, domain, {"selector", sel}, "Activate", "activate-" + sel);
+  if (state == "active")
+    actions += " " + button_form("/dkim/rotate", csrf, domain, {"slot", slot}, "Rotate", "rotate-" + slot);
+  return "<tr id=\"key-" + html_escape(sel) + "\"><td>" + html_escape(sel) + "</td><td>" + html_escape(slot) +
+         "</td><td>" + html_escape(k["type"].get<std::string>()) + "</td><td>" +
+         std::to_string(k["bits"].get<int>()) + "</td><td>" + html_escape(k["created"].get<std::string>()) +
+         "</td><td class=\"state\">" + html_escape(state) + "</td><td>" + when(k, "activated") + "</td><td>" +
+         when(k, "retired") + "</td><td>" + when(k, "revoked") + "</td><td>" + actions + "</td></tr>";
+}
+
+// Delegation mode: the record above lives in the provider's zone; the
+// customer's zone holds, once, a CNAME to it and one to the slot's other
+// selector.
+std::string cname_lines(const json& dns) {
+  if (!dns.contains("cnames")) return "";
+  std::string lines;
+  for (const auto& line : dns["cnames"]) lines += html_escape(line.get<std::string>()) + "\n";
+  return "<p>The domain's own zone publishes these two CNAME records once; later keys need no change "
+         "there:</p><pre id=\"record-cnames\">" +
+         lines + "</pre>";
+}
+
 std::string record_box(const json& dns) {
   if (!dns.is_object() || !dns.contains("name")) return "";
   return "<div class=\"record\" id=\"dkim-record\"><p>Create a TXT DNS record on the hostname <code "
@@ -231,7 +323,7 @@ std::string record_box(const json& dns) {
          html_escape(dns["value"].get<std::string>()) +
          "</pre><p>As a zone-file line (the value split into strings of at most 255 characters):</p>"
          "<pre id=\"record-zone\">" +
-         html_escape(dns["zone"].get<std::string>()) + "</pre></div>";
+         html_escape(dns["zone"].get<std::string>()) + "</pre>" + cname_lines(dns) + "</div>";
 }
 
 }  // namespace
@@ -261,19 +353,11 @@ Response Pages::dkim_page(const Request& request, const db::Token& token, const 
           "<option value=\"3072\">3072</option><option value=\"4096\">4096</option></select></label>"
           "<label>DKIM selector <input name=\"selector\" id=\"selector\" required></label>"
           "<button type=\"submit\" id=\"generate\">Generate and save new private/public pair</button></form>"
-          "<h2>Keys</h2><table id=\"keys\"><tr><th>Selector</th><th>Type</th><th>Length</th><th>Created</th>"
-          "<th>State</th><th></th></tr>";
-  for (const auto& k : keys) {
-    std::string sel = k["selector"].get<std::string>();
-    body += "<tr><td>" + html_escape(sel) + "</td><td>" + html_escape(k["type"].get<std::string>()) +
-            "</td><td>" + std::to_string(k["bits"].get<int>()) + "</td><td>" +
-            html_escape(k["created"].get<std::string>()) + "</td><td>" +
-            html_escape(k.value("state", std::string("active"))) +
-            "</td><td><a href=\"/dkim?domain=" + url_encode(domain) + "&amp;selector=" + url_encode(sel) +
-            "\">Show record</a> <form method=\"post\" action=\"/dkim/check\" style=\"display:inline\">" +
-            hidden("csrf", s.csrf) + hidden("domain", domain) + hidden("selector", sel) +
-            "<button type=\"submit\">Check DNS</button></form></td></tr>";
-  }
+          "<h2>Keys</h2><p>A rotated key is pending until it is activated, which waits until every "
+          "authoritative server serves its record; the key it replaces is then retired.</p>"
+          "<table id=\"keys\"><tr><th>Selector</th><th>Slot</th><th>Type</th><th>Length</th><th>Created</th>"
+          "<th>State</th><th>Activated</th><th>Retired</th><th>Revoked</th><th></th></tr>";
+  for (const auto& k : keys) body += key_row(k, domain, s.csrf);
   body += "</table>";
   return html(page("DKIM", nav(token, s.csrf, domain), body));
 }
@@ -291,7 +375,7 @@ Response Pages::users_page(const Request& request, const db::Token& token, const
   if (status != 200)
     return html(page("Users", nav(token, s.csrf, domain), body + message_box("error", error_of(users))),
                 status);
-  auto store = db::KeyStore::open_writer(config_.db_path);
+  auto store = open_store(config_);
   body += "<table id=\"users\"><tr><th>User</th><th>Kind</th><th>DKIM selector</th><th></th></tr>";
   for (const auto& u : users) {
     if (!domain.empty() && u["domain"] != domain) continue;
@@ -344,6 +428,25 @@ Response Pages::action(const Request& request, const db::Token& token, const Ses
                          message_box("warning", warnings_of(answer)),
                      answer["selector"].get<std::string>(), domain);
   }
+  if (what == "rotate" || what == "activate") {
+    std::string name = what == "rotate" ? form["slot"] : form["selector"];
+    auto [status, answer] =
+        call(config_, token, "POST",
+             "/api/v1/keys/" + url_encode(domain) + "/" + url_encode(name) + "/" + what, json::object());
+    if (status != 200 && status != 201)
+      return dkim_page(request, token, s, message_box("error", error_of(answer)), "", domain);
+    // The record itself is in the green box below, not in the notice.
+    std::string steps;
+    for (const auto& line : answer["steps"])
+      if (line.get<std::string>().rfind("publish: ", 0) != 0)
+        steps += (steps.empty() ? "" : "; ") + line.get<std::string>();
+    std::string said = what == "rotate" ? "The pending key " + answer["selector"].get<std::string>() +
+                                              " was made; it signs once activated. Publish its record, then "
+                                              "activate it once DNS serves it. "
+                                        : "Activated. ";
+    return dkim_page(request, token, s, message_box("notice", said + steps),
+                     what == "rotate" ? answer["selector"].get<std::string>() : "", domain);
+  }
   if (what == "check") {
     auto [status, answer] =
         call(config_, token, "GET",
@@ -390,7 +493,7 @@ Response Pages::dispatch(const Request& request) {
     auto s = session(request);
     if (path == "/" && request.method == "GET") return redirect(s ? "/dkim" : "/login");
     bool known = path == "/dkim" || path == "/users" || path == "/dkim/generate" || path == "/dkim/check" ||
-                 path == "/users/set";
+                 path == "/dkim/rotate" || path == "/dkim/activate" || path == "/users/set";
     if (!known)
       return html(page("Not found", "<nav>dkim-filter</nav>", message_box("error", "no such page")), 404);
     if (!s) return redirect("/login");
@@ -399,6 +502,8 @@ Response Pages::dispatch(const Request& request) {
     if (path == "/users" && request.method == "GET") return users_page(request, token, sess, "");
     if (path == "/dkim/generate" && post) return action(request, token, sess, "generate");
     if (path == "/dkim/check" && post) return action(request, token, sess, "check");
+    if (path == "/dkim/rotate" && post) return action(request, token, sess, "rotate");
+    if (path == "/dkim/activate" && post) return action(request, token, sess, "activate");
     if (path == "/users/set" && post) return action(request, token, sess, "set");
     return html(page("Not allowed", "<nav>dkim-filter</nav>", message_box("error", "method not allowed")),
                 405);

@@ -23,7 +23,13 @@ class Pages {
  public:
   explicit Pages(ApiConfig config) : config_(std::move(config)) {}
   /// Any request: /api/v1/... with a bearer token, the pages with a session.
+  /// Safe to call from several threads (the server's workers).
   Response dispatch(const Request& request);
+  /// The requests that generate keys or wait for DNS (ServerConfig::offload).
+  static bool slow(const Request& request);
+  /// The answer when too many of those are under way (ServerConfig::busy):
+  /// 503, as JSON for the API and as a page for the control panel.
+  static Response busy(const Request& request);
 
  private:
   struct Session {
@@ -49,6 +55,7 @@ class Pages {
   std::optional<std::pair<Session, db::Token>> session(const Request& request);
 
   ApiConfig config_;
+  std::mutex mutex_;  ///< guards sessions_ and attempts_
   std::map<std::string, Session> sessions_;
   std::map<std::string, Attempts> attempts_;
 };

@@ -2,6 +2,9 @@
 // Boost.Beast on Boost.Asio: packaged in Debian 12 (libboost-dev 1.74),
 // header-only, asynchronous (one thread serves every connection, so a slow
 // client costs a socket, not a thread), and maintained with Boost itself.
+// What takes CPU seconds or DNS waits (ServerConfig::offload) runs on a
+// small asio::thread_pool instead, its answer posted back to that thread,
+// with a bound on how many wait (beyond it: 503 and Retry-After).
 //
 // This is the only file of web/ that includes Boost.Asio's SSL layer, and
 // with it OpenSSL's headers: TLS is the server library's business, the
@@ -12,8 +15,10 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -33,7 +38,9 @@ using tcp = asio::ip::tcp;
 struct Shared {
   const ServerConfig& config;
   const Handler& handler;
+  asio::thread_pool& workers;
   std::atomic<int> connections{0};
+  int offloaded = 0;  ///< on the I/O thread only
 };
 
 http::response<http::string_body> to_beast(const Response& r, unsigned version, bool keep_alive) {
@@ -61,6 +68,14 @@ Response error_response(int status, const char* message) {
   r.status = status;
   r.body = std::string("{\"error\": \"") + message + "\"}\n";
   return r;
+}
+
+Response call_handler(const Handler& handler, const Request& request) {
+  try {
+    return handler(request);
+  } catch (const std::exception&) {
+    return error_response(500, "internal error");
+  }
 }
 
 // One connection: an optional TLS handshake, then requests until either
@@ -119,13 +134,30 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.body = std::move(req.body());
     request.peer = peer_;
     version_ = req.version();
-    Response response;
-    try {
-      response = shared_.handler(request);
-    } catch (const std::exception&) {
-      response = error_response(500, "internal error");
+    bool keep_alive = req.keep_alive();
+    if (shared_.config.offload && shared_.config.offload(request))
+      return offload(std::move(request), keep_alive);
+    reply(call_handler(shared_.handler, request), keep_alive);
+  }
+
+  // Runs the handler on a worker; the answer is written from the I/O
+  // thread, the only one that touches the connection.
+  void offload(Request request, bool keep_alive) {
+    if (shared_.offloaded >= shared_.config.max_offloaded) {
+      Response busy = shared_.config.busy ? shared_.config.busy(request)
+                                          : error_response(503, "busy generating keys; try again shortly");
+      busy.headers.emplace_back("Retry-After", "5");
+      return reply(busy, keep_alive);
     }
-    reply(response, req.keep_alive());
+    ++shared_.offloaded;
+    asio::post(shared_.workers, [self = this->shared_from_this(), request = std::move(request), keep_alive] {
+      Response response = call_handler(self->shared_.handler, request);
+      asio::post(beast::get_lowest_layer(self->stream_).get_executor(),
+                 [self, response = std::move(response), keep_alive] {
+                   --self->shared_.offloaded;
+                   self->reply(response, keep_alive);
+                 });
+    });
   }
 
   void reply(const Response& response, bool keep_alive) {
@@ -248,8 +280,12 @@ void run_server(const ServerConfig& config, const Handler& handler) {
   std::unique_ptr<asio::ssl::context> tls;
   if (!config.tls_cert.empty()) tls = tls_context(config);
   raise_descriptor_limit();
+  // Two workers (the machine's cores are few and the key generations are
+  // bounded anyway). Joined once the I/O thread stops; the io_context is
+  // destroyed next, with any sessions it still holds, before `shared`.
+  asio::thread_pool workers(static_cast<std::size_t>(std::max(1, std::min(config.max_offloaded, 2))));
+  Shared shared{config, handler, workers};
   asio::io_context io{1};
-  Shared shared{config, handler};
   auto listener = std::make_shared<Listener>(io, tcp::endpoint(address, config.port), shared, tls.get());
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) {
@@ -259,6 +295,7 @@ void run_server(const ServerConfig& config, const Handler& handler) {
   listener->accept();
   if (config.on_listening) config.on_listening(config.address + ":" + std::to_string(listener->port()));
   io.run();
+  workers.join();
 }
 
 }  // namespace dkim::web

@@ -19,6 +19,16 @@ struct ServerConfig {
   int max_connections = 1024;                            ///< beyond: 503 and close
   int timeout_seconds = 30;                              ///< per read or write of a connection
   std::function<void(const std::string&)> on_listening;  ///< called with "ADDR:PORT" once bound
+  /// Requests for which this is true (key generation, DNS waits) run on a
+  /// pool of worker threads, not on the one thread that serves every
+  /// connection, so a 4096-bit key does not stall the others; the handler
+  /// must then be safe to call from several threads.
+  std::function<bool(const Request&)> offload;
+  /// Offloaded requests running or queued at once; beyond, `busy`'s
+  /// answer (default: a JSON 503), sent with Retry-After (RFC 9110
+  /// §15.6.4, §10.2.3).
+  int max_offloaded = 4;
+  std::function<Response(const Request&)> busy;
 };
 
 using Handler = std::function<Response(const Request&)>;

@@ -12,6 +12,8 @@
 #include <iostream>
 
 #include "db/admin/process.h"
+#include "db/cluster/pg_store.h"
+#include "db/names.h"
 #include "filter/base/error.h"
 #include "filter/crypto/key.h"
 #include "filter/dkim/canonicalize.h"
@@ -20,6 +22,14 @@
 namespace dkim::admin {
 
 constexpr size_t kMaxInput = 1 << 20;
+
+std::optional<KeyName> parse_key_command(const std::vector<std::string>& args, const CommandSpec& spec,
+                                         po::options_description& options, po::variables_map& vm,
+                                         Context& ctx) {
+  std::vector<std::string> pos;
+  if (!parse_command(args, spec, options, vm, pos, ctx)) return std::nullopt;
+  return KeyName{db::normalize_domain(pos[0]), db::normalize_selector(pos[1])};
+}
 
 bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec,
                    po::options_description& options, po::variables_map& vm,
@@ -200,7 +210,10 @@ void check_access(const Context& ctx, bool write) {
                   (write ? " with group write permission" : ""));
 }
 
+bool cluster_mode(const Context& ctx) { return !ctx.cluster_url.empty() && !ctx.db_given; }
+
 db::KeyStore open_store(const Context& ctx) {
+  if (cluster_mode(ctx)) return cluster::open_store(ctx.cluster_url, ctx.cluster_key_file);
   check_access(ctx, true);
   auto store = db::KeyStore::open_writer(ctx.db_path);
   struct stat st {};

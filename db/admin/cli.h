@@ -3,6 +3,7 @@
 // --help on every command, warnings, JSON and time formatting.
 #pragma once
 #include <boost/program_options.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,18 @@ bool parse_command(const std::vector<std::string>& args, const CommandSpec& spec
                    po::options_description& options, po::variables_map& vm,
                    std::vector<std::string>& positional, Context& ctx);
 
+/// A key's DOMAIN and SELECTOR arguments, normalised.
+struct KeyName {
+  std::string domain, selector;
+};
+
+/// parse_command() for the commands whose arguments are DOMAIN SELECTOR
+/// (key export, delete, activate, revoke, publish): the key they name, or
+/// nullopt when --help was printed.
+std::optional<KeyName> parse_key_command(const std::vector<std::string>& args, const CommandSpec& spec,
+                                         po::options_description& options, po::variables_map& vm,
+                                         Context& ctx);
+
 /// "dkim-filter-admin: warning: ..." on stderr.
 void warn(const std::string& message);
 
@@ -59,18 +72,19 @@ std::string read_input(const std::string& file);
 /// database file" or "attempt to write a readonly database".
 void check_access(const Context& ctx, bool write);
 
-/// The database for a writing command; warns when others can read it
-/// (the filter would refuse it).
+/// Cluster mode: a cluster URL is configured and --db does not name a
+/// local file (dkim-filter-admin(8) "CLUSTER MODE").
+bool cluster_mode(const Context& ctx);
+
+/// The database for a command: in cluster mode the cluster's PostgreSQL
+/// (the local file is a replica that dkim-filter-sync rewrites), else the
+/// local file, with a warning when others can read it (the filter would
+/// refuse it).
 db::KeyStore open_store(const Context& ctx);
 
 /// "relaxed" -> "relaxed/simple": dkim::parse_canonicalization() (RFC 6376
 /// §3.5 c=), the filter's own reading of a stored c=; Error(usage) if invalid.
 std::string normalize_canon(const std::string& canon);
-
-/// The users whose mail the key (domain, selector) signs, as
-/// policy::may_sign_with() decides, by name (escaped for one line).
-std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
-                                   const std::string& selector);
 
 int cmd_init(Context& ctx, const std::vector<std::string>& args);
 int cmd_key(Context& ctx, const std::vector<std::string>& args);

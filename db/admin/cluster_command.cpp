@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// cluster init | import (dkim-filter-admin(8) "CLUSTER"): the PostgreSQL
-// schema, its roles and the cluster key file; loading a single-node
-// database into the cluster.
+// cluster init | import | prune (dkim-filter-admin(8) "CLUSTER"): the
+// PostgreSQL schema, its roles and the cluster key file; loading a
+// single-node database into the cluster; trimming the change log.
 #include <sys/stat.h>
 
 #include <iostream>
@@ -11,6 +11,8 @@
 #include "db/cluster/cluster_meta.h"
 #include "db/cluster/import.h"
 #include "db/cluster/pg.h"
+#include "db/cluster/pg_store.h"
+#include "db/cluster/prune.h"
 #include "db/cluster/schema.h"
 #include "filter/base/error.h"
 #include "filter/crypto/key.h"
@@ -94,6 +96,32 @@ int cluster_import(Context& ctx, const std::vector<std::string>& args) {
   return 0;
 }
 
+int cluster_prune(Context& ctx, const std::vector<std::string>& args) {
+  CommandSpec spec{"cluster prune",
+                   "[--older-than SECONDS]",
+                   "Deletes change-log entries older than SECONDS (default 604800, a week). A node whose "
+                   "dkim-filter-sync had not applied them yet takes a fresh snapshot when it next connects.",
+                   {},
+                   0,
+                   ""};
+  po::options_description opts("Options");
+  opts.add_options()("older-than", po::value<long long>()->default_value(604800),
+                     "keep entries younger than this many seconds");
+  po::variables_map vm;
+  std::vector<std::string> pos;
+  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  require_url(ctx);
+  long long older = vm["older-than"].as<long long>();
+  if (older < 0) throw Error(ErrorKind::usage, "cluster prune: --older-than must be 0 or more seconds");
+  // The writer's checks: the schema, migrated, and the cluster key.
+  { auto store = cluster::open_store(ctx.cluster_url, ctx.cluster_key_file); }
+  auto c = cluster::Connection::open(ctx.cluster_url);
+  auto r = cluster::prune_change_log(c, older);
+  std::cout << "pruned " << r.deleted << " change-log entries (pruned through sequence " << r.through
+            << ")\n";
+  return 0;
+}
+
 }  // namespace
 
 int cmd_cluster(Context& ctx, const std::vector<std::string>& args) {
@@ -101,7 +129,8 @@ int cmd_cluster(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> rest(args.begin() + (args.empty() ? 0 : 1), args.end());
   if (sub == "init") return cluster_init(ctx, rest);
   if (sub == "import") return cluster_import(ctx, rest);
-  throw Error(ErrorKind::usage, "cluster: expected init or import (see --help)");
+  if (sub == "prune") return cluster_prune(ctx, rest);
+  throw Error(ErrorKind::usage, "cluster: expected init, import or prune (see --help)");
 }
 
 }  // namespace dkim::admin

@@ -123,6 +123,13 @@ AdminConfig read_admin_config(const std::string& path, bool must_exist) {
     if (seconds < 1 || seconds > 7 * 86400) fail(path + ": dns-ttl must be 1 second to 7 days");
     c.dns_ttl = static_cast<uint32_t>(seconds);
   }
+  if (vm.count("max-staleness")) {
+    std::string text = get(vm, "max-staleness");
+    bool bare = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    if (!bare || text.size() > 12 || std::stoll(text) < 1)
+      fail(path + ": max-staleness must be a number of seconds, at least 1");
+    c.max_staleness = std::stoll(text);
+  }
   if (vm.count("retire-after")) c.retire_after = parse_duration(get(vm, "retire-after"), "retire-after");
   if (vm.count("delete-after")) c.delete_after = parse_duration(get(vm, "delete-after"), "delete-after");
   if (vm.count("rotate-every")) parse_rotate_every(get(vm, "rotate-every"), c);

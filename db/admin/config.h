@@ -27,10 +27,11 @@ struct AdminConfig {
   /// rotate-every's DOMAIN=DURATION entries (0: that domain never), which
   /// win over the plain duration for that domain.
   std::map<std::string, long long> rotate_every_domain;
-  std::string delegate_zone;            ///< delegation mode: records live under this zone
-  std::string cluster;        ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
-  std::string cluster_key;    ///< cluster-key = FILE
-  std::string milter_socket;  ///< socket = SPEC (dkim-filter-milter's; doctor checks Postfix names it)
+  std::string delegate_zone;       ///< delegation mode: records live under this zone
+  std::string cluster;             ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
+  std::string cluster_key;         ///< cluster-key = FILE
+  long long max_staleness = 3600;  ///< max-staleness = SECONDS, as the filter reads it (doctor)
+  std::string milter_socket;       ///< socket = SPEC (dkim-filter-milter's; doctor checks Postfix names it)
 
   /// How long a key of `domain` stays active before lifecycle run starts
   /// its slot's next rotation; 0: never.

@@ -6,6 +6,9 @@
 // problem, with its fix; exit status 1 when there is any.
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <set>
 
@@ -13,8 +16,11 @@
 #include "db/admin/cli.h"
 #include "db/admin/doctor.h"
 #include "db/admin/process.h"
+#include "db/cluster/pg.h"
+#include "db/cluster/replica.h"
 #include "db/dns/client.h"
 #include "db/dns_record.h"
+#include "db/keystore.h"
 #include "db/names.h"
 #include "db/version.h"
 #include "filter/base/error.h"
@@ -189,6 +195,43 @@ void check_versions(Findings& out) {
   }
 }
 
+// A cluster node's replica (dkim-filter-sync(8)): how long since it was
+// confirmed current against max-staleness, past which the filter defers
+// signing, and, when PostgreSQL answers, how many changes it is behind.
+void check_replica(const Context& ctx, Findings& out) {
+  std::optional<cluster::ReplicaState> state;
+  try {
+    state = cluster::Replica::peek(ctx.db_path);
+  } catch (const Error&) {
+    return;  // the database check has named why it cannot be read
+  }
+  if (!state) return;  // a single-node database
+  long long now = static_cast<long long>(std::time(nullptr));
+  long long age = now - state->confirmed;
+  long long limit = ctx.config.max_staleness;
+  std::cout << "replica: confirmed current " << age << " s ago (max-staleness " << limit << " s)\n";
+  // The signers' own decision (db::replica_staleness_problem), in doctor's words.
+  if (db::replica_staleness_problem(ctx.db_path, state->confirmed, now, limit))
+    out.add("the replica " + ctx.db_path + " was last confirmed current " + std::to_string(age) +
+                " s ago, beyond max-staleness (" + std::to_string(limit) + " s): the filter defers signing",
+            "check dkim-filter-sync (systemctl status dkim-filter-sync) and its connection to PostgreSQL");
+  if (ctx.cluster_url.empty()) {
+    std::cout << "replica: at sequence " << state->last_seq << "; lag unknown (no cluster = configured)\n";
+    return;
+  }
+  // Bounded: a node cut off from PostgreSQL must not hang its doctor
+  // (libpq's connect_timeout, PostgreSQL docs 34.1.2).
+  ::setenv("PGCONNECT_TIMEOUT", "5", 0);
+  try {
+    auto c = cluster::Connection::open(ctx.cluster_url);
+    long long newest = cluster::cluster_sequence(c);
+    std::cout << "replica: at sequence " << state->last_seq << ", the cluster at " << newest << " (lag "
+              << std::max(0LL, newest - state->last_seq) << " changes)\n";
+  } catch (const Error& e) {
+    std::cout << "replica: at sequence " << state->last_seq << "; lag unknown (" << e.what() << ")\n";
+  }
+}
+
 }  // namespace
 
 void print_findings(const Findings& findings) {
@@ -205,8 +248,8 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
       "and its side files (there, readable by the filter, not by others), the schema, every key (loads, "
       "matches its public key), every user's selectors (a key for its domain), with --dns the published "
       "records of the keys in use, the Postfix or Exim wiring, the syslog socket, and the OpenSSL and "
-      "SQLite built into dkim-filter against the installed packages. Prints one line per problem with its "
-      "fix. Run it as root.",
+      "SQLite built into dkim-filter against the installed packages; on a cluster node, the replica's "
+      "staleness (max-staleness) and lag. Prints one line per problem with its fix. Run it as root.",
       {},
       0,
       "Exit status: 0 no problem found, 1 problems (one \"problem: ...; fix: ...\" line each), 64 bad usage "
@@ -231,6 +274,7 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
   DbCheck c{ctx.db_path, vm.count("dns") > 0,
             vm.count("nameserver") ? vm["nameserver"].as<std::string>() : "", vm["timeout"].as<int>()};
   int problems = 0;
+  std::string checked = ctx.db_path + " as " + user;
   auto account = find_account(user);
   if (!account) {
     Findings f;
@@ -238,6 +282,17 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
           "install the package (it creates dkim-filter), or name the filter's user with --user");
     print_findings(f);
     ++problems;
+  } else if (struct stat st{}; cluster_mode(ctx) && ::lstat(ctx.db_path.c_str(), &st) != 0) {
+    // An admin host of a cluster keeps no local file: its keys and users
+    // are the cluster's (the nodes' doctor checks their replicas).
+    Findings f;
+    auto store = open_store(ctx);
+    for (auto& p : db::audit_keys(store)) f.problems.push_back(p);
+    for (auto& p : db::audit_users(store)) f.problems.push_back(p);
+    if (c.dns) check_dns(store, c.nameserver, c.timeout, f);
+    print_findings(f);
+    problems += static_cast<int>(f.problems.size());
+    checked = "the cluster " + cluster::redact_url(ctx.cluster_url);
   } else {
     int rc = run_as(*account, [&] { return check_database_as(c, *account); });
     if (rc > kMaxCounted)
@@ -245,6 +300,7 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
     problems += rc;
   }
   Findings system;
+  check_replica(ctx, system);
   check_syslog(system);
   check_versions(system);
   MtaExpectations expect{user, ctx.db_path,
@@ -254,7 +310,7 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
   print_findings(system);
   problems += static_cast<int>(system.problems.size());
   std::cout << "doctor: " << (problems ? std::to_string(problems) + " problem(s)" : "no problems")
-            << " (checked " << ctx.db_path << " as " << user << "; dkim-filter " << build::kVersion << ", "
+            << " (checked " << checked << "; dkim-filter " << build::kVersion << ", "
             << crypto::openssl_version() << ", SQLite " << db::sqlite_version() << ")\n";
   return problems ? 1 : 0;
 }

@@ -72,14 +72,17 @@ int cmd_explain(Context& ctx, const std::vector<std::string>& args) {
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
   std::string user = vm["user"].as<std::string>();
-  if (!filter_can_open(ctx, vm["filter-user"].as<std::string>(), user)) return exit_code::tempfail;
+  // In cluster mode the filters read their nodes' replicas, which doctor
+  // checks there; here the decision is made on the cluster's own rows.
+  if (!cluster_mode(ctx) && !filter_can_open(ctx, vm["filter-user"].as<std::string>(), user))
+    return exit_code::tempfail;
   policy::Request request;
   // An address is the client of a message without SASL (-a), as the
   // filter's own rule 1 sees it; anything else is a SASL login (-u).
   (mail::canonical_ip(user) ? request.client_ip : request.sasl_user) = user;
   request.from_values = {vm["from"].as<std::string>()};
   // The filter's view: read-only, the same permission and schema checks.
-  auto store = db::KeyStore::open_reader(ctx.db_path);
+  auto store = cluster_mode(ctx) ? open_store(ctx) : db::KeyStore::open_reader(ctx.db_path);
   policy::Decision d = policy::decide(request, store);
   std::cout << "user: " << (d.user.empty() ? user : d.user) << "\n";
   if (policy::is_mailbox_wildcard(d.user) && !policy::is_mailbox_wildcard(mail::ascii_lower(user)))

@@ -7,6 +7,8 @@
 #include <optional>
 
 #include "db/admin/cli.h"
+#include "db/admin/lifecycle.h"
+#include "db/admin/publish.h"
 #include "db/admin/rules.h"
 #include "db/dns_record.h"
 #include "db/names.h"
@@ -17,9 +19,8 @@
 namespace dkim::admin {
 namespace {
 
-std::string dns_line(const db::KeyRecord& key, const crypto::PrivateKey& pk) {
-  return db::dns_record_name(key.domain, key.selector) + " TXT \"" + db::dns_record_value(pk.public_key()) +
-         "\"";
+std::string dns_line(const AdminConfig& config, const db::KeyRecord& key, const crypto::PrivateKey& pk) {
+  return record_name(config, key) + " TXT \"" + db::dns_record_value(pk.public_key()) + "\"";
 }
 
 void warn_all(const Warnings& warnings) {
@@ -27,15 +28,26 @@ void warn_all(const Warnings& warnings) {
 }
 
 // Stores a key in one transaction and prints the record to publish.
+// In delegation mode, also the CNAMEs the customer publishes once.
 void store_key(Context& ctx, const db::KeyRecord& record, const crypto::PrivateKey& key) {
   auto store = open_store(ctx);
-  std::cout << dns_line(admin::store_key(store, record, key), key) << "\n";
+  auto stored = admin::store_key(store, record, key);
+  std::cout << dns_line(ctx.config, stored, key) << "\n";
+  if (delegated(ctx.config, stored)) {
+    std::cout << "; the domain publishes once (key dns " << stored.domain << " " << stored.slot
+              << " --cname):\n";
+    for (const auto& line : delegation_cnames(ctx.config, stored.domain, stored.slot))
+      std::cout << line << "\n";
+  }
 }
 
 // The DOMAIN SELECTOR arguments and --canon, validated, shared by generate
-// and import.
-db::KeyRecord new_record(const std::vector<std::string>& pos, const po::variables_map& vm) {
-  return new_key_record(pos[0], pos[1], vm["canon"].as<std::string>());
+// and import; in delegation mode SELECTOR names the slot (SLOT-a).
+db::KeyRecord new_record(const Context& ctx, const std::vector<std::string>& pos,
+                         const po::variables_map& vm) {
+  db::KeyRecord record = new_key_record(pos[0], pos[1], vm["canon"].as<std::string>());
+  place_first_key(ctx.config, record);
+  return record;
 }
 
 int key_generate(Context& ctx, const std::vector<std::string>& args) {
@@ -53,7 +65,7 @@ int key_generate(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::KeyRecord record = new_record(pos, vm);
+  db::KeyRecord record = new_record(ctx, pos, vm);
   Warnings warnings;
   auto [type, bits] =
       check_generate(vm["algorithm"].as<std::string>(),
@@ -82,7 +94,7 @@ int key_import(Context& ctx, const std::vector<std::string>& args) {
   po::variables_map vm;
   std::vector<std::string> pos;
   if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  db::KeyRecord record = new_record(pos, vm);
+  db::KeyRecord record = new_record(ctx, pos, vm);
   std::string pem = read_input(pos[2]);
   Warnings warnings;
   crypto::PrivateKey key = parse_import(pem, vm.count("urlencoded") > 0, warnings);
@@ -140,22 +152,7 @@ int key_list(Context& ctx, const std::vector<std::string>& args) {
 
 }  // namespace
 
-std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
-                                   const std::string& selector) {
-  std::vector<std::string> users;
-  for (const auto& u : store.list_users())
-    if (policy::may_sign_with(u, domain, selector)) users.push_back(db::escape_text(u.name));
-  return users;
-}
-
 namespace {
-
-db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const std::string& selector) {
-  auto key = store.find_key(domain, selector);
-  if (!key)
-    throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-  return std::move(*key);  // a copy would leave the PEM in the optional, uncleansed
-}
 
 int key_export(Context& ctx, const std::vector<std::string>& args) {
   CommandSpec spec{"key export",
@@ -167,10 +164,10 @@ int key_export(Context& ctx, const std::vector<std::string>& args) {
                    ""};
   po::options_description opts("Options");
   po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
+  auto name = parse_key_command(args, spec, opts, vm, ctx);
+  if (!name) return 0;
   auto store = open_store(ctx);
-  auto key = require_key(store, db::normalize_domain(pos[0]), db::normalize_selector(pos[1]));
+  auto key = require_key(store, name->domain, name->selector);
   // Straight to the descriptor: std::cout's buffer would keep a copy.
   std::cout << std::flush;
   try {

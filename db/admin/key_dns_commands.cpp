@@ -59,11 +59,7 @@ int cmd_key_dns(Context& ctx, const std::vector<std::string>& args) {
   if (vm.count("cname")) {
     if (ctx.config.delegate_zone.empty())
       throw Error(ErrorKind::config, "key dns: --cname needs delegate-zone in the configuration file");
-    for (const char* suffix : {"-a", "-b"}) {
-      std::string sel = db::normalize_selector(selector + suffix);
-      std::cout << db::dns_record_name(domain, sel) << ". IN CNAME "
-                << delegated_name(ctx.config, domain, sel) << ".\n";
-    }
+    for (const auto& line : delegation_cnames(ctx.config, domain, selector)) std::cout << line << "\n";
     return 0;
   }
   std::string name = db::dns_record_name(domain, selector);

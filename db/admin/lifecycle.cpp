@@ -94,6 +94,14 @@ void publish_in_transaction(Lifecycle& lc, db::KeyRecord& key) {
   note(lc, "published " + name + " by RFC 2136 update to " + lc.publisher.server_text());
 }
 
+// The named key without its private key: the by-name steps need only its
+// public half and its state.
+db::KeyRecord public_part(db::KeyStore& store, const std::string& domain, const std::string& selector) {
+  auto key = require_key(store, domain, selector);
+  crypto::cleanse(key.private_pem);
+  key.private_pem.clear();
+  return key;
+}
 }  // namespace
 
 // Each step goes to stdout and to syslog (facility mail), so the timer's
@@ -123,10 +131,32 @@ void in_transaction(Lifecycle& lc, const std::function<void()>& body) {
   for (const auto& line : lines) note(lc, line);
 }
 
+int with_lifecycle(db::KeyStore& store, const AdminConfig& config, const DnsSettings& dns, long long now,
+                   std::ostream& out, const std::function<int(Lifecycle&)>& body) {
+  if (dns.timeout < 1 || dns.timeout > 60) throw Error(ErrorKind::usage, "--timeout must be 1 to 60 seconds");
+  for (const auto& ns : dns.nameservers) dns::parse_server(ns);  // refuse a bad one before any work
+  Publisher publisher(config, dns.timeout);
+  Lifecycle lc{store, config, publisher, dns::QueryOptions{dns.timeout}, dns.nameservers, now,
+               out,   {},     false};
+  return body(lc);
+}
+
 db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const std::string& selector) {
   auto key = store.find_key(domain, selector);
   if (!key) refuse("keystore: no key for selector " + selector + " of domain " + domain);
-  return *key;
+  return std::move(*key);  // a copy would leave the PEM in the optional, uncleansed
+}
+
+Warnings delete_key(Lifecycle& lc, const std::string& domain, const std::string& selector, bool force) {
+  auto key = public_part(lc.store, domain, selector);
+  // Who signs with it: an active key's slot, as the filter decides.
+  std::vector<std::string> users;
+  if (key.state == db::KeyState::active) users = key_users(lc.store, domain, key.slot);
+  remove(lc, key, force, users);
+  Warnings warnings;
+  for (const auto& u : users)
+    warnings.push_back("user " + u + " still lists selector " + key.slot + ", which has no active key now");
+  return warnings;
 }
 
 long long parse_time(const std::string& text) {
@@ -197,7 +227,7 @@ Served served(Lifecycle& lc, const db::KeyRecord& key) {
   return s;
 }
 
-void activate(Lifecycle& lc, db::KeyRecord key, bool force) {
+db::KeyRecord activate(Lifecycle& lc, db::KeyRecord key, bool force) {
   if (key.state == db::KeyState::active) refuse("key activate: " + key_text(key) + " is already active");
   if (key.state == db::KeyState::revoked)
     refuse("key activate: " + key_text(key) + " is revoked; rotate to a new key instead");
@@ -223,9 +253,10 @@ void activate(Lifecycle& lc, db::KeyRecord key, bool force) {
     lc.store.update_lifecycle(key);
     note(lc, "activated " + key_text(key) + ": slot " + key.slot + " of " + key.domain + " signs with it");
   });
+  return key;
 }
 
-void revoke(Lifecycle& lc, db::KeyRecord key, bool force) {
+db::KeyRecord revoke(Lifecycle& lc, db::KeyRecord key, bool force) {
   if (key.state == db::KeyState::revoked) refuse("key revoke: " + key_text(key) + " is already revoked");
   if (key.state == db::KeyState::active && !force)
     refuse("key revoke: " + key_text(key) + " is the active key of slot " + key.slot +
@@ -237,6 +268,16 @@ void revoke(Lifecycle& lc, db::KeyRecord key, bool force) {
     note(lc, "revoked " + key_text(key));
     publish_in_transaction(lc, key);
   });
+  return key;
+}
+
+db::KeyRecord activate_key(Lifecycle& lc, const std::string& domain, const std::string& selector,
+                           bool force) {
+  return activate(lc, public_part(lc.store, domain, selector), force);
+}
+
+db::KeyRecord revoke_key(Lifecycle& lc, const std::string& domain, const std::string& selector, bool force) {
+  return revoke(lc, public_part(lc.store, domain, selector), force);
 }
 
 void remove(Lifecycle& lc, const db::KeyRecord& key, bool force, const std::vector<std::string>& users) {

@@ -14,6 +14,7 @@
 
 #include "db/admin/config.h"
 #include "db/admin/publish.h"
+#include "db/admin/rules.h"
 #include "db/keystore.h"
 
 namespace dkim::admin {
@@ -30,6 +31,20 @@ struct Lifecycle {
   std::vector<std::string> held;
   bool holding = false;
 };
+
+/// How the lifecycle's steps ask DNS: the admin's --nameserver and
+/// --timeout, dkim-filter-web's nameserver option.
+struct DnsSettings {
+  std::vector<std::string> nameservers;  ///< empty: every authoritative server of the zone
+  int timeout = 5;                       ///< seconds per DNS answer, 1 to 60
+};
+
+/// Runs `body` with a Lifecycle on `store`, its steps said on `out`, the
+/// time `now` (unix seconds). Error(usage) for a timeout outside 1 to 60
+/// or a nameserver that does not parse, before any work. The one place
+/// dkim-filter-admin's and dkim-filter-web's lifecycle steps start from.
+int with_lifecycle(db::KeyStore& store, const AdminConfig& config, const DnsSettings& dns, long long now,
+                   std::ostream& out, const std::function<int(Lifecycle&)>& body);
 
 /// Says one step on stdout and to syslog (facility mail); inside
 /// in_transaction(), only once the transaction has committed.
@@ -63,16 +78,30 @@ Served served(Lifecycle& lc, const db::KeyRecord& key);
 /// The switch: `key` (pending, or retired to roll back) becomes its slot's
 /// active key and the previous one retired, in one transaction. Unless
 /// `force`, refused (Error(data)) unless every server serves its record.
-void activate(Lifecycle& lc, db::KeyRecord key, bool force);
+/// Returns the key as it is now.
+db::KeyRecord activate(Lifecycle& lc, db::KeyRecord key, bool force);
 
 /// Revokes a key (retired or pending; an active one only with `force`) and
-/// publishes the empty-p= record when dns-update is set.
-void revoke(Lifecycle& lc, db::KeyRecord key, bool force);
+/// publishes the empty-p= record when dns-update is set. Returns the key
+/// as it is now.
+db::KeyRecord revoke(Lifecycle& lc, db::KeyRecord key, bool force);
+
+/// `key activate DOMAIN SELECTOR` and `key revoke DOMAIN SELECTOR`, as the
+/// admin and POST /api/v1/keys/{domain}/{selector}/activate|revoke take
+/// them: require_key() and the step; the key returned without its private key.
+db::KeyRecord activate_key(Lifecycle& lc, const std::string& domain, const std::string& selector, bool force);
+db::KeyRecord revoke_key(Lifecycle& lc, const std::string& domain, const std::string& selector, bool force);
 
 /// Deletes a key and, when dns-update is set, its record. Refuses without
 /// `force` an active or retired key, and a pending key that was active;
 /// the refusal names `users` (those who sign with it).
 void remove(Lifecycle& lc, const db::KeyRecord& key, bool force, const std::vector<std::string>& users = {});
+
+/// `key delete` (dkim-filter-admin and DELETE /api/v1/keys/...): remove()
+/// of the key, the refusal naming the users who sign with it when it is
+/// active; Error(data) "keystore: no key ..." when there is none. Returns
+/// one warning per such user (with `force`).
+Warnings delete_key(Lifecycle& lc, const std::string& domain, const std::string& selector, bool force);
 
 /// Sends the record the key's state publishes (dns-update must be set).
 void publish(Lifecycle& lc, db::KeyRecord key);
@@ -82,6 +111,7 @@ void publish(Lifecycle& lc, db::KeyRecord key);
 int run(Lifecycle& lc);
 
 /// The key with its private key, or Error(data) "keystore: no key ...".
+/// The caller cleanses private_pem.
 db::KeyRecord require_key(db::KeyStore& store, const std::string& domain, const std::string& selector);
 
 /// "2027-01-31" or "2027-01-31T12:00:00Z" or unix seconds. Error(usage).

@@ -4,6 +4,7 @@
 // steps themselves are in lifecycle.cpp.
 #include <algorithm>
 #include <ctime>
+#include <functional>
 #include <iostream>
 
 #include "db/admin/cli.h"
@@ -22,19 +23,15 @@ void add_dns_options(po::options_description& opts) {
                                                           "seconds to wait for each DNS answer");
 }
 
-// Runs `body` with a Lifecycle on the writer's database.
-template <typename Body>
-int with_lifecycle(Context& ctx, const po::variables_map& vm, long long now, Body body) {
-  int timeout = vm.count("timeout") ? vm["timeout"].as<int>() : 5;
-  if (timeout < 1 || timeout > 60) throw Error(ErrorKind::usage, "--timeout must be 1 to 60 seconds");
-  std::vector<std::string> nameservers;
-  if (vm.count("nameserver")) nameservers = vm["nameserver"].as<std::vector<std::string>>();
-  for (const auto& ns : nameservers) dns::parse_server(ns);  // refuse a bad one before any work
-  Publisher publisher(ctx.config, timeout);
+// Runs `body` with a Lifecycle on the writer's database, saying its steps
+// on stdout.
+int with_lifecycle(Context& ctx, const po::variables_map& vm, long long now,
+                   const std::function<int(Lifecycle&)>& body) {
+  DnsSettings dns;
+  if (vm.count("timeout")) dns.timeout = vm["timeout"].as<int>();
+  if (vm.count("nameserver")) dns.nameservers = vm["nameserver"].as<std::vector<std::string>>();
   auto store = open_store(ctx);
-  Lifecycle lc{store,     ctx.config, publisher, dns::QueryOptions{timeout}, nameservers, now,
-               std::cout, {},         false};
-  return body(lc);
+  return with_lifecycle(store, ctx.config, dns, now, std::cout, body);
 }
 
 long long now_of(const po::variables_map& vm) {
@@ -75,105 +72,82 @@ int key_rotate(Context& ctx, const std::vector<std::string>& args) {
   });
 }
 
-int key_activate(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key activate",
-                   "DOMAIN SELECTOR [--force] [--nameserver IP[:PORT]]...",
-                   "Makes the key its slot's active key, the one the filter signs with; the slot's previous "
-                   "active key becomes retired. Refused unless every authoritative server of the zone (or "
-                   "every --nameserver) serves a record that matches the key.",
-                   {"DOMAIN", "SELECTOR"},
-                   2,
-                   ""};
+// A command of the form `key STEP DOMAIN SELECTOR [--force]`: its help, its
+// --force (if any) and the step, which returns the warnings to print.
+struct KeyStep {
+  CommandSpec spec;
+  const char* force_help;  ///< nullptr: no --force
+  bool asks_dns;           ///< --nameserver and --timeout
+  std::function<Warnings(Lifecycle&, const KeyName&, bool force)> step;
+};
+
+int run_key_step(Context& ctx, const std::vector<std::string>& args, const KeyStep& command) {
   po::options_description opts("Options");
-  opts.add_options()("force", "switch without asking DNS");
-  add_dns_options(opts);
+  if (command.force_help) opts.add_options()("force", command.force_help);
+  if (command.asks_dns) add_dns_options(opts);
   po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
+  auto name = parse_key_command(args, command.spec, opts, vm, ctx);
+  if (!name) return 0;
   return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
-    activate(lc, require_key(lc.store, domain, selector), vm.count("force") > 0);
+    for (const auto& w : command.step(lc, *name, vm.count("force") > 0)) warn(w);
     return 0;
   });
 }
 
-int key_revoke(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{
-      "key revoke",
-      "DOMAIN SELECTOR [--force]",
-      "Revokes a retired or pending key: it never signs again and its record is published with an "
-      "empty p= (RFC 6376 section 3.6.1), by RFC 2136 update when dns-update is set.",
-      {"DOMAIN", "SELECTOR"},
-      2,
-      ""};
-  po::options_description opts("Options");
-  opts.add_options()("force", "also revoke an active key (its slot then signs nothing)");
-  po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
-  return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
-    revoke(lc, require_key(lc.store, domain, selector), vm.count("force") > 0);
-    return 0;
-  });
+CommandSpec key_spec(const char* name, const char* usage, const char* summary) {
+  return CommandSpec{name, usage, summary, {"DOMAIN", "SELECTOR"}, 2, ""};
 }
 
-int key_publish(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{"key publish",
-                   "DOMAIN SELECTOR",
-                   "Publishes the record the key's state calls for (its key, or an empty p= when revoked) by "
-                   "RFC 2136 update to the dns-update server.",
-                   {"DOMAIN", "SELECTOR"},
-                   2,
-                   ""};
-  po::options_description opts("Options");
-  po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
-  return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
-    publish(lc, require_key(lc.store, domain, selector));
-    return 0;
-  });
-}
+const KeyStep kActivate{
+    key_spec("key activate", "DOMAIN SELECTOR [--force] [--nameserver IP[:PORT]]...",
+             "Makes the key its slot's active key, the one the filter signs with; the slot's previous "
+             "active key becomes retired. Refused unless every authoritative server of the zone (or "
+             "every --nameserver) serves a record that matches the key."),
+    "switch without asking DNS", true, [](Lifecycle& lc, const KeyName& k, bool force) {
+      activate_key(lc, k.domain, k.selector, force);
+      return Warnings{};
+    }};
+
+const KeyStep kRevoke{
+    key_spec("key revoke", "DOMAIN SELECTOR [--force]",
+             "Revokes a retired or pending key: it never signs again and its record is published with an "
+             "empty p= (RFC 6376 section 3.6.1), by RFC 2136 update when dns-update is set."),
+    "also revoke an active key (its slot then signs nothing)", false,
+    [](Lifecycle& lc, const KeyName& k, bool force) {
+      revoke_key(lc, k.domain, k.selector, force);
+      return Warnings{};
+    }};
+
+const KeyStep kPublish{
+    key_spec("key publish", "DOMAIN SELECTOR",
+             "Publishes the record the key's state calls for (its key, or an empty p= when revoked) by "
+             "RFC 2136 update to the dns-update server."),
+    nullptr, false, [](Lifecycle& lc, const KeyName& k, bool) {
+      auto key = require_key(lc.store, k.domain, k.selector);
+      crypto::cleanse(key.private_pem);
+      publish(lc, key);
+      return Warnings{};
+    }};
+
+const KeyStep kDelete{
+    key_spec("key delete", "DOMAIN SELECTOR [--force]",
+             "Deletes a revoked or never-activated key, and its record when dns-update is set. An active "
+             "or retired key needs --force; the refusal names the users that sign with an active one."),
+    "also delete an active or retired key (the users of an active one then send unsigned)", false,
+    [](Lifecycle& lc, const KeyName& k, bool force) { return delete_key(lc, k.domain, k.selector, force); }};
 
 }  // namespace
 
 int cmd_key_lifecycle(Context& ctx, const std::string& sub, const std::vector<std::string>& args) {
   if (sub == "rotate") return key_rotate(ctx, args);
-  if (sub == "activate") return key_activate(ctx, args);
-  if (sub == "revoke") return key_revoke(ctx, args);
-  if (sub == "publish") return key_publish(ctx, args);
+  if (sub == "activate") return run_key_step(ctx, args, kActivate);
+  if (sub == "revoke") return run_key_step(ctx, args, kRevoke);
+  if (sub == "publish") return run_key_step(ctx, args, kPublish);
   return -1;
 }
 
 int cmd_key_delete(Context& ctx, const std::vector<std::string>& args) {
-  CommandSpec spec{
-      "key delete",
-      "DOMAIN SELECTOR [--force]",
-      "Deletes a revoked or never-activated key, and its record when dns-update is set. An active "
-      "or retired key needs --force; the refusal names the users that sign with an active one.",
-      {"DOMAIN", "SELECTOR"},
-      2,
-      ""};
-  po::options_description opts("Options");
-  opts.add_options()("force",
-                     "also delete an active or retired key (the users of an active one then send unsigned)");
-  po::variables_map vm;
-  std::vector<std::string> pos;
-  if (!parse_command(args, spec, opts, vm, pos, ctx)) return 0;
-  std::string domain = db::normalize_domain(pos[0]), selector = db::normalize_selector(pos[1]);
-  return with_lifecycle(ctx, vm, now_of(vm), [&](Lifecycle& lc) {
-    auto key = require_key(lc.store, domain, selector);
-    crypto::cleanse(key.private_pem);
-    // Who signs with it: an active key's slot, as the filter decides.
-    std::vector<std::string> users;
-    if (key.state == db::KeyState::active) users = key_users(lc.store, domain, key.slot);
-    remove(lc, key, vm.count("force") > 0, users);
-    for (const auto& u : users)
-      warn("user " + u + " still lists selector " + key.slot + ", which has no active key now");
-    return 0;
-  });
+  return run_key_step(ctx, args, kDelete);
 }
 
 int cmd_lifecycle(Context& ctx, const std::vector<std::string>& args) {

@@ -54,6 +54,7 @@ constexpr const char* kOverview =
     "  token delete NAME                     delete a token\n"
     "  cluster init [--roles]                create the cluster schema and key file\n"
     "  cluster import                        load --db into the cluster (keys encrypted)\n"
+    "  cluster prune                         delete old change-log entries (--older-than)\n"
     "  doctor                                check everything that can delay mail or leave it unsigned\n"
     "  backup       FILE                     write a consistent copy of the database while mail flows\n"
     "  restore      FILE                     check a backup and swap it in atomically\n"
@@ -95,25 +96,24 @@ size_t command_start(int argc, char** argv) {
   return static_cast<size_t>(std::min(i, argc));
 }
 
-// In cluster mode the local file is a replica that dkim-filter-sync
-// overwrites: a write there would be lost, or worse, sign until then. Only
-// cluster init/import reach PostgreSQL so far; other writes are refused
-// unless --db names a local database explicitly (one to import).
-void refuse_local_write_in_cluster_mode(const Context& ctx, const std::string& command,
-                                        const std::vector<std::string>& rest, bool global_db) {
-  if (ctx.cluster_url.empty() || command == "cluster" || command == "explain" || global_db) return;
+// In cluster mode every key and user command reads and writes PostgreSQL
+// (admin::open_store). What only makes sense for a local file is refused
+// unless --db names one: its schema is made by cluster init, its backups
+// by pg_dump, and the local file is a replica dkim-filter-sync rewrites.
+void refuse_local_only_in_cluster_mode(const Context& ctx, const std::string& command,
+                                       const std::vector<std::string>& rest, bool global_db) {
+  if (ctx.cluster_url.empty() || global_db) return;
   for (const auto& a : rest)
     if (a == "--db" || a.rfind("--db=", 0) == 0 || a == "--help" || a == "-h") return;
-  std::string sub = rest.empty() ? "" : rest.front();
-  bool writes = command == "init" ||
-                (command == "key" && (sub == "generate" || sub == "import" || sub == "delete")) ||
-                (command == "user" && (sub == "add" || sub == "set" || sub == "delete"));
-  if (!writes) return;
+  std::string why;
+  if (command == "init")
+    why = "the cluster's schema is created and upgraded by cluster init";
+  else if (command == "backup" || command == "restore")
+    why = "back the cluster up with pg_dump and restore it with pg_restore (private keys stay sealed)";
+  if (why.empty()) return;
   throw dkim::Error(dkim::ErrorKind::usage,
                     "cluster mode (cluster = " + dkim::cluster::redact_url(ctx.cluster_url) +
-                        "): " + command + " " + sub +
-                        " does not write PostgreSQL yet and the local file is a replica; " +
-                        "prepare a database with --db FILE and load it with cluster import");
+                        "): " + command + " works on a local file only (--db PATH); " + why);
 }
 
 int run(int argc, char** argv) {
@@ -154,7 +154,7 @@ int run(int argc, char** argv) {
   if (rest.empty()) throw dkim::Error(dkim::ErrorKind::usage, "no command given (see --help)");
   std::string command = rest.front();
   rest.erase(rest.begin());
-  refuse_local_write_in_cluster_mode(ctx, command, rest, vm.count("db") > 0);
+  refuse_local_only_in_cluster_mode(ctx, command, rest, vm.count("db") > 0);
   if (command == "init") return dkim::admin::cmd_init(ctx, rest);
   if (command == "key") return dkim::admin::cmd_key(ctx, rest);
   if (command == "user") return dkim::admin::cmd_user(ctx, rest);

@@ -75,6 +75,23 @@ std::string record_name(const AdminConfig& config, const db::KeyRecord& key) {
   return db::dns_record_name(key.domain, key.selector);
 }
 
+void place_first_key(const AdminConfig& config, db::KeyRecord& record) {
+  if (config.delegate_zone.empty()) return;
+  record.slot = record.selector;
+  record.selector = db::normalize_selector(record.slot + "-a");
+}
+
+std::vector<std::string> delegation_cnames(const AdminConfig& config, std::string_view domain,
+                                           std::string_view slot) {
+  std::vector<std::string> lines;
+  for (const char* suffix : {"-a", "-b"}) {
+    std::string selector = db::normalize_selector(std::string(slot) + suffix);
+    lines.push_back(db::dns_record_name(domain, selector) + ". IN CNAME " +
+                    delegated_name(config, domain, selector) + ".");
+  }
+  return lines;
+}
+
 Publisher::Publisher(const AdminConfig& config, int timeout_seconds) : config_(config) {
   options_.timeout_seconds = timeout_seconds;
   if (config.dns_update.empty()) return;

@@ -36,6 +36,17 @@ std::string delegated_name(const AdminConfig& config, std::string_view domain, s
 /// delegated key, SELECTOR.DOMAIN.ZONE.
 std::string record_name(const AdminConfig& config, const db::KeyRecord& key);
 
+/// `key generate`/`key import` (and the API's) in delegation mode: the
+/// SELECTOR given names the slot, and its first key takes SLOT-a, so that
+/// even the first record lives in the provider's zone and the customer
+/// only ever publishes the two CNAMEs. Outside delegation mode: unchanged.
+void place_first_key(const AdminConfig& config, db::KeyRecord& record);
+
+/// The two lines "SLOT-a._domainkey.DOMAIN. IN CNAME SLOT-a.DOMAIN.ZONE."
+/// (and -b) the customer publishes once (`key dns --cname`).
+std::vector<std::string> delegation_cnames(const AdminConfig& config, std::string_view domain,
+                                           std::string_view slot);
+
 class Publisher {
  public:
   Publisher(const AdminConfig& config, int timeout_seconds);

@@ -87,25 +87,12 @@ crypto::PrivateKey parse_import(std::string& pem, bool urlencoded, Warnings& war
   return std::move(*key);
 }
 
-Warnings delete_key(db::KeyStore& store, const std::string& domain, const std::string& selector, bool force) {
+std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
+                                   const std::string& selector) {
   std::vector<std::string> users;
-  store.transaction([&] {
-    users = key_users(store, domain, selector);
-    if (!store.has_key(domain, selector))
-      throw Error(ErrorKind::data, "keystore: no key for selector " + selector + " of domain " + domain);
-    if (!users.empty() && !force) {
-      std::string names;
-      for (const auto& u : users) names += (names.empty() ? "" : ", ") + u;
-      throw Error(ErrorKind::data, "key delete: selector " + selector + " of domain " + domain +
-                                       " is in use by " + names +
-                                       " (their mail would go out unsigned); change their selectors first "
-                                       "(user set), or use --force");
-    }
-    store.delete_key(domain, selector);
-  });
-  Warnings warnings;
-  for (const auto& u : users) warnings.push_back("user " + u + " still lists selector " + selector);
-  return warnings;
+  for (const auto& u : store.list_users())
+    if (policy::may_sign_with(u, domain, selector)) users.push_back(db::escape_text(u.name));
+  return users;
 }
 
 std::pair<policy::UserRecord, int> new_user(const NewUser& request) {

@@ -39,10 +39,11 @@ db::KeyRecord store_key(db::KeyStore& store, db::KeyRecord record, const crypto:
 /// Cleanses `pem`. RSA under 2048 bits adds a warning.
 crypto::PrivateKey parse_import(std::string& pem, bool urlencoded, Warnings& warnings);
 
-/// `key delete`: Error(data) when there is no such key, or when users
-/// still sign with it (key_users()) unless `force`; then one warning per
-/// such user.
-Warnings delete_key(db::KeyStore& store, const std::string& domain, const std::string& selector, bool force);
+/// The users whose mail the key (domain, selector) signs, as
+/// policy::may_sign_with() decides, by name (escaped for one line).
+/// (`key delete` itself is lifecycle.h's delete_key().)
+std::vector<std::string> key_users(db::KeyStore& store, const std::string& domain,
+                                   const std::string& selector);
 
 /// What `user add` is given.
 struct NewUser {

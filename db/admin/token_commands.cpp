@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "db/admin/cli.h"
+#include "db/cluster/pg_store.h"
 #include "db/tokens.h"
 #include "filter/base/error.h"
 
@@ -13,6 +14,7 @@ namespace dkim::admin {
 namespace {
 
 db::TokenTable open_tokens(const Context& ctx) {
+  if (cluster_mode(ctx)) return cluster::open_tokens(ctx.cluster_url, ctx.cluster_key_file);
   open_store(ctx);  // checks and migrates the database first
   return db::TokenTable::open(ctx.db_path);
 }

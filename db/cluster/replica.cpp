@@ -22,7 +22,13 @@ constexpr const char* kSyncTable =
     "CREATE TABLE cluster_sync (id INTEGER PRIMARY KEY CHECK (id = 1), cluster_id TEXT NOT NULL, "
     "last_seq INTEGER NOT NULL, confirmed INTEGER NOT NULL)";
 
-const char* const kKeyColumns = "type, bits, private_sealed, canon, created, public_key";
+const char* const kKeyColumns =
+    "type, bits, private_sealed, canon, created, public_key, slot, state, activated, retired, revoked, "
+    "published, dns_seen";
+// Within a batch, rows that stop being their slot's active key are written
+// before the one that becomes it: the replica's unique index on active
+// slots holds after every row, as PostgreSQL's does at every commit.
+const char* const kKeyOrder = " ORDER BY (k.state = 'active') NULLS FIRST";
 const char* const kUserColumns = "kind, domain, selectors, any_domain, reauthenticating, ip_prefix, created";
 
 [[noreturn]] void fail(ErrorKind kind, const std::string& what) { throw Error(kind, "replica: " + what); }
@@ -50,7 +56,15 @@ void put_key(db::Statement& upsert, db::Statement& remove, const Result& r, int 
   }
   std::string pem = open_private_key(key, domain, selector, r.text(row, 4));
   upsert.bind(1, domain).bind(2, selector).bind(3, r.text(row, 2)).bind(4, r.integer(row, 3)).bind(5, pem);
-  upsert.bind(6, r.text(row, 5)).bind(7, r.integer(row, 6)).bind(8, r.text(row, 7)).run();
+  upsert.bind(6, r.text(row, 5)).bind(7, r.integer(row, 6)).bind(8, r.text(row, 7));
+  upsert.bind(9, r.text(row, 8)).bind(10, r.text(row, 9));
+  for (int col = 10; col <= 14; ++col) {  // NULL: the step was not reached
+    if (r.is_null(row, col))
+      upsert.bind_null(col + 1);
+    else
+      upsert.bind(col + 1, r.integer(row, col));
+  }
+  upsert.run();
   crypto::cleanse(pem);
 }
 
@@ -69,9 +83,8 @@ void put_user(db::Statement& upsert, db::Statement& remove, const Result& r, int
   upsert.bind(8, r.integer(row, 8)).run();
 }
 
-// Writes both result sets in one SQLite transaction with the new state.
-// Cluster schema 1 carries no key lifecycle yet: every key is the active
-// key of the slot of its own name (the SQLite schema's default state).
+// Writes both result sets in one SQLite transaction with the new state;
+// keys carry their slot, state and step times (cluster schema 2).
 void write_rows(sqlite3* db, const Result& keys, const Result& users, const std::string& key,
                 const ReplicaState& state) {
   db::exec(db, "BEGIN IMMEDIATE");
@@ -79,7 +92,8 @@ void write_rows(sqlite3* db, const Result& keys, const Result& users, const std:
     db::Statement key_up(
         db,
         "INSERT OR REPLACE INTO keys (domain, selector, type, bits, private_pem, canon, created, "
-        "public_key, slot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?2)");
+        "public_key, slot, state, activated, retired, revoked, published, dns_seen) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
     db::Statement key_rm(db, "DELETE FROM keys WHERE domain = ?1 AND selector = ?2");
     db::Statement user_up(db,
                           "INSERT OR REPLACE INTO users (name, kind, domain, selectors, any_domain, "
@@ -130,6 +144,29 @@ void set_owner(const std::string& path) {
 
 }  // namespace
 
+long long cluster_sequence(Connection& c) {
+  return c
+      .exec(
+          "SELECT greatest((SELECT coalesce(max(seq), 0) FROM change_log), "
+          "(SELECT coalesce(max(value::bigint), 0) FROM cluster_meta WHERE name = 'pruned_through'))")
+      .integer(0, 0);
+}
+
+std::optional<ReplicaState> Replica::peek(const std::string& path) {
+  db::use_cleansing_allocator();
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr);
+  db::SqlitePtr db(raw);
+  if (rc != SQLITE_OK) db::throw_sqlite(db.get(), rc, "cannot open " + path);
+  sqlite3_busy_timeout(db.get(), 5000);
+  if (db::query_integer(
+          db.get(), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'cluster_sync'") == 0)
+    return std::nullopt;
+  db::Statement st(db.get(), "SELECT cluster_id, last_seq, confirmed FROM cluster_sync WHERE id = 1");
+  if (!st.step()) return ReplicaState{};
+  return ReplicaState{st.text(0), st.integer(1), st.integer(2)};
+}
+
 std::optional<Replica> Replica::open(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
@@ -150,8 +187,9 @@ Replica Replica::snapshot(Connection& c, const std::string& key, const std::stri
   ReplicaState state{cluster_id, 0, now};
   std::optional<Result> keys, users;
   c.transaction("ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
-    state.last_seq = c.exec("SELECT coalesce(max(seq), 0) FROM change_log").integer(0, 0);
-    keys.emplace(c.exec(std::string("SELECT domain, selector, ") + kKeyColumns + " FROM keys"));
+    // A log pruned to nothing still numbers on from pruned_through.
+    state.last_seq = cluster_sequence(c);
+    keys.emplace(c.exec(std::string("SELECT domain, selector, ") + kKeyColumns + " FROM keys k" + kKeyOrder));
     users.emplace(c.exec(std::string("SELECT name, '', ") + kUserColumns + " FROM users"));
   });
   write_rows(db.get(), *keys, *users, key, state);
@@ -172,16 +210,24 @@ Replica Replica::snapshot(Connection& c, const std::string& key, const std::stri
 long long Replica::apply_changes(Connection& c, const std::string& key, long long now) {
   std::optional<Result> keys, users;
   long long last = state_.last_seq, high = last;
+  bool behind = false;
   c.transaction("ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] {
     std::string from = std::to_string(last);
+    // Changes after `last` were pruned from the log (cluster prune): the
+    // rows they name can no longer be found, only a snapshot mends it.
+    behind = c.exec("SELECT 1 FROM cluster_meta WHERE name = 'pruned_through' AND value::bigint > $1", {from})
+                 .rows() > 0;
+    if (behind) return;
     high = c.exec("SELECT coalesce(max(seq), $1) FROM change_log WHERE seq > $1", {from}).integer(0, 0);
     if (high == last) return;
     std::string to = std::to_string(high);
     keys.emplace(c.exec(
         std::string("SELECT c.key1, c.key2, ") +
-            "k.type, k.bits, k.private_sealed, k.canon, k.created, k.public_key FROM "
+            "k.type, k.bits, k.private_sealed, k.canon, k.created, k.public_key, k.slot, k.state, "
+            "k.activated, k.retired, k.revoked, k.published, k.dns_seen FROM "
             "(SELECT DISTINCT key1, key2 FROM change_log WHERE tbl = 'keys' AND seq > $1 AND seq <= $2) c "
-            "LEFT JOIN keys k ON k.domain = c.key1 AND k.selector = c.key2",
+            "LEFT JOIN keys k ON k.domain = c.key1 AND k.selector = c.key2" +
+            kKeyOrder,
         {from, to}));
     users.emplace(
         c.exec("SELECT c.key1, '', u.kind, u.domain, u.selectors, u.any_domain, u.reauthenticating, "
@@ -190,6 +236,7 @@ long long Replica::apply_changes(Connection& c, const std::string& key, long lon
                "LEFT JOIN users u ON u.name = c.key1",
                {from, to}));
   });
+  if (behind) return -1;
   ReplicaState next = state_;
   next.last_seq = high;
   next.confirmed = now;

@@ -26,12 +26,19 @@ struct ReplicaState {
   long long confirmed = 0;  ///< unix time
 };
 
+/// The cluster's newest change-log sequence (or its pruned_through, when
+/// the log was pruned to nothing): what a current replica has applied.
+long long cluster_sequence(Connection& c);
+
 class Replica {
  public:
   /// The replica at `path`, or nullopt when there is no file or it is no
   /// replica of the current schema (then it is rebuilt by snapshot()).
   /// Opening rolls back a batch a crash cut short.
   static std::optional<Replica> open(const std::string& path);
+  /// The sync record of the replica at `path`, read only (doctor); nullopt
+  /// for a file that is no replica. Throws Error as a failed open does.
+  static std::optional<ReplicaState> peek(const std::string& path);
 
   /// Builds a new replica of the whole cluster in one snapshot and renames
   /// it over `path` (mode 0640, the group of its directory).
@@ -40,7 +47,8 @@ class Replica {
 
   /// Applies every change after state().last_seq in one PostgreSQL snapshot
   /// and one SQLite transaction, and marks the replica confirmed at `now`.
-  /// Returns the number of change-log entries applied.
+  /// Returns the number of change-log entries applied, or -1 (nothing
+  /// done) when entries after last_seq were pruned: then take a snapshot.
   long long apply_changes(Connection& c, const std::string& key, long long now);
 
   const ReplicaState& state() const { return state_; }

@@ -45,9 +45,16 @@ int follow(const SyncOptions& o, const std::string& key, const std::atomic<bool>
   while (!stop) {
     long long before = replica->state().last_seq;
     try {
-      if (replica->apply_changes(c, key, now()) > 0)
+      long long applied = replica->apply_changes(c, key, now());
+      if (applied < 0) {
+        replica = Replica::snapshot(c, key, cluster_id, o.db_path, now());
+        log("sequence " + std::to_string(before + 1) +
+            " onwards was pruned from the change log; snapshot of " + c.server() + " written to " +
+            o.db_path + " at sequence " + std::to_string(replica->state().last_seq));
+      } else if (applied > 0) {
         log("applied sequence " + std::to_string(before + 1) + ".." +
             std::to_string(replica->state().last_seq));
+      }
     } catch (const Error& e) {
       // A row this node cannot use (one that does not decrypt: altered or
       // moved): nothing of the batch is applied and the replica is not

@@ -148,8 +148,9 @@ std::string expiry_problem(const Options& o) {
 std::string read_config_file(const std::string& path, bool must_exist, po::variables_map& vm) {
   std::optional<std::string> text;
   try {
-    text = read_trusted_file(path, must_exist,
-                             must_exist ? "(check --config)" : "(make it readable by the filter's user, or remove it)");
+    text = read_trusted_file(
+        path, must_exist,
+        must_exist ? "(check --config)" : "(make it readable by the filter's user, or remove it)");
   } catch (const Error& e) {
     return e.what();
   }

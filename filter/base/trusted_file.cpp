@@ -30,8 +30,9 @@ std::string trust_problem(int fd, const std::string& path) {
   if (is_null_device(st)) return {};
   if (!S_ISREG(st.st_mode)) return path + " is not a regular file";
   if (st.st_uid != 0 && st.st_uid != ::geteuid())
-    return path + " is owned by uid " + std::to_string(st.st_uid) + ", not root or this program's user (uid " +
-           std::to_string(::geteuid()) + "): run chown root " + path;
+    return path + " is owned by uid " + std::to_string(st.st_uid) +
+           ", not root or this program's user (uid " + std::to_string(::geteuid()) + "): run chown root " +
+           path;
   if (st.st_mode & (S_IWGRP | S_IWOTH)) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -34,7 +34,12 @@ verifies() {
 }
 
 ok init "${A[@]}" init
+# The first key of slot s1 is already s1-a, its record in the provider's
+# zone: the customer's zone only ever holds the two CNAMEs.
 ok "first key" "${A[@]}" key generate "$C" s1
+expect_in "$work/out" "^s1-a.$C.$Z TXT \"v=DKIM1; k=rsa; p=" "the first key's record is in the provider's zone"
+expect_in "$work/out" "^s1-a._domainkey.$C. IN CNAME s1-a.$C.$Z.\$" "generate names the CNAMEs"
+[[ $(state_of s1-a) == active && -z $(state_of s1) ]] || fail "first key: s1-a is '$(state_of s1-a)', s1 '$(state_of s1)'"
 ok "user" "${A[@]}" user add "joe@$C" --selector s1
 ok "key dns --cname" "${A[@]}" key dns "$C" s1 --cname
 [[ $(cat "$work/out") == "s1-a._domainkey.$C. IN CNAME s1-a.$C.$Z.
@@ -43,37 +48,34 @@ s1-b._domainkey.$C. IN CNAME s1-b.$C.$Z." ]] || fail "key dns --cname printed: $
 { printf 'server %s %s\nzone %s\n' "${P%:*}" "${P##*:}" "$C"
   sed 's/^\([^ ]*\) IN CNAME \(.*\)$/update add \1 300 CNAME \2/' "$work/out"; printf 'send\n'; } |
   nsupdate -k "$DNS_KEY" || fail "test setup: nsupdate of the CNAMEs"
-
-# Rotation 1: s1 -> s1-a, in the provider's zone.
-ok "rotate to a" "${A[@]}" key rotate "$C" s1
-expect_in "$work/out" "pending key s1-a._domainkey.$C" "first delegated selector"
+ok "publish the first key" "${A[@]}" key publish "$C" s1-a
 expect_in "$work/out" "published s1-a.$C.$Z by RFC 2136 update" "published in the provider's zone"
-[[ -n $(dns_txt "$P" "s1-a.$C.$Z") ]] || fail "the provider's zone lacks s1-a's record"
 [[ $(dig +short -p "${P##*:}" @"${P%:*}" "s1-a._domainkey.$C" CNAME) == "s1-a.$C.$Z." ]] ||
   fail "the customer's name is not a CNAME to the provider's record"
-refused 65 "activate before the secondary has it" "${A[@]}" key activate "$C" s1-a "${NS[@]}"
 dns_sync "$Z" || exit 1
 dns_sync "$C" || exit 1
-ok "activate a" "${A[@]}" key activate "$C" s1-a "${NS[@]}"
-sign m1
-verifies m1 "s=s1-a d=$C: pass"
+sign m0
+verifies m0 "s=s1-a d=$C: pass"
 
-# Rotation 2: a -> b; rotation 3 refused while a is still held.
+# Rotation 1: a -> b, in the provider's zone.
 ok "rotate to b" "${A[@]}" key rotate "$C" s1
 expect_in "$work/out" "pending key s1-b._domainkey.$C" "alternation to b"
+expect_in "$work/out" "published s1-b.$C.$Z by RFC 2136 update" "published in the provider's zone"
+[[ -n $(dns_txt "$P" "s1-b.$C.$Z") ]] || fail "the provider's zone lacks s1-b's record"
+refused 65 "activate before the secondary has it" "${A[@]}" key activate "$C" s1-b "${NS[@]}"
 dns_sync "$Z" || exit 1
 ok "activate b" "${A[@]}" key activate "$C" s1-b "${NS[@]}"
 [[ $(state_of s1-a) == retired ]] || fail "s1-a not retired"
-sign m2
-verifies m2 "s=s1-b d=$C: pass"
-verifies m1 "s=s1-a d=$C: pass"
+sign m1
+verifies m1 "s=s1-b d=$C: pass"
+verifies m0 "s=s1-a d=$C: pass"
 refused 65 "rotate back to a while it is held" "${A[@]}" key rotate "$C" s1
 refused 65 "--to in delegation mode" "${A[@]}" key rotate "$C" s1 --to s9
 T0=$(date +%s)
 ok "revoke a" "${A[@]}" lifecycle run --now $((T0 + 8 * 86400)) "${NS[@]}"
 [[ $(dns_txt "$P" "s1-a.$C.$Z") == "v=DKIM1; k=rsa; p=" ]] || fail "s1-a not revoked in the provider's zone"
 dns_sync "$Z" || exit 1
-verifies m1 "s=s1-a d=$C: fail: revoked (empty p=)"
+verifies m0 "s=s1-a d=$C: fail: revoked (empty p=)"
 ok "delete a" "${A[@]}" lifecycle run --now $((T0 + 40 * 86400)) "${NS[@]}"
 [[ -z $(state_of s1-a) ]] || fail "s1-a not deleted"
 ok "rotate to a again" "${A[@]}" key rotate "$C" s1

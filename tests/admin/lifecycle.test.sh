@@ -208,7 +208,9 @@ refused 78 "dns-update without dns-update-key" "${A[@]}" key publish "$ZONE" "$n
 [[ $(wc -l < "$work/filter.conf") -ge 5 ]] || fail "test setup: no config options in dkim-filter --help"
 sed -i "s|^db = 1|db = $DB|" "$work/filter.conf"
 chmod 0644 "$work/filter.conf"
-ok "the filter's options in the shared file" "$ADMIN" --config "$work/filter.conf" key list
+# (cluster = 1 among them: --db keeps the command on the local file, as
+# cluster mode would otherwise connect to that "URL".)
+ok "the filter's options in the shared file" "$ADMIN" --config "$work/filter.conf" --db "$DB" key list
 printf 'bogus-option = 1\n' >> "$conf"
 refused 78 "unknown option in the file" "${A[@]}" key list
 finish

@@ -164,7 +164,7 @@ export -f run_block fail
 unshare --mount --net bash -euo pipefail -c '
   ip link set lo up
   mount --bind "$SB/resolv.conf" /etc/resolv.conf
-  "$PY" "$HERE/zone_dns.py" "$SB/zone" 127.0.0.1 "$SB/dns.ready" 2>"$SB/dns.log" &
+  "$PY" "$HERE/../lib/txt_dns.py" "$SB/zone" "$SB/dns.ready" 127.0.0.1 53 2>"$SB/dns.log" &
   dns_pid=$!
   trap "kill $dns_pid 2>/dev/null" EXIT
   for i in $(seq 50); do [ -e "$SB/dns.ready" ] && break; sleep 0.1; done

@@ -95,14 +95,16 @@ for page in dkim-filter dkim-filter-admin dkim-filter-web; do
   out=$(MANWIDTH=80 man --warnings "8" "$page" 2>&1 >/dev/null) || fail "man 8 $page failed: $out"
   [ -z "$out" ] || fail "man 8 $page warns: $out"
 done
-for unit in dkim-filter-lifecycle.service dkim-filter-lifecycle.timer; do
+for unit in dkim-filter-lifecycle.service dkim-filter-lifecycle.timer dkim-filter-cluster-prune.service \
+  dkim-filter-cluster-prune.timer; do
   [ -f "/usr/lib/systemd/system/$unit" ] || fail "$unit not installed"
   [ ! -e "/etc/systemd/system/timers.target.wants/$unit" ] || fail "$unit enabled by the package"
 done
 # Every unit the package ships parses, hardening settings included.
 if command -v systemd-analyze >/dev/null; then
   for unit in dkim-filter-lifecycle.timer dkim-filter-lifecycle.service dkim-filter-milter.service \
-    dkim-filter-web.service dkim-filter-sync.service; do
+    dkim-filter-web.service dkim-filter-sync.service dkim-filter-cluster-prune.timer \
+    dkim-filter-cluster-prune.service; do
     [ -f "/usr/lib/systemd/system/$unit" ] || { fail "$unit not installed"; continue; }
     out=$(systemd-analyze verify "/usr/lib/systemd/system/$unit" 2>&1) || fail "systemd-analyze verify $unit: $out"
   done

@@ -5,18 +5,12 @@
 # body, weak keys, a bad selector) with the database unchanged.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-SRC=${DKIM_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
-"$ADMIN" init >/dev/null || { echo "FAIL: init"; exit 1; }
-ROOT=$("$ADMIN" token add root)
-SHOP=$("$ADMIN" token add shop --domain example.com)
-RO=$("$ADMIN" token add viewer --domain example.com --read-only)
+init_tokens
 "$ADMIN" key generate other.org s1 >/dev/null
 "$ADMIN" user add bob@other.org --selector s1 >/dev/null
-/usr/bin/python3 "$SRC/tests/web/lib/txt_dns.py" "$work/zone" "$work/dns.port" &
-pids+=($!)
-wait_for "$work/dns.port" '[0-9]' || { echo "FAIL: stub DNS did not start"; exit 1; }
-start_web --nameserver "127.0.0.1:$(cat "$work/dns.port")"
+start_dns
+start_web --nameserver "$NS"
 
 # ---- every endpoint ----
 api "$SHOP" GET /api/v1/token
@@ -102,7 +96,11 @@ expect 200 "explain"
 jq -e '.sign == true and .signatures[0].selector == "s2026"' "$work/body" >/dev/null || fail "explain: $(cat "$work/body")"
 api "$SHOP" DELETE /api/v1/users/carol@example.com
 expect 200 "user delete"
-api "$SHOP" DELETE /api/v1/keys/example.com/impf
+# The admin's rule (dkim-filter-admin(8) "key delete"): an active key needs force.
+refused 409 "key delete: an active key without force" "$SHOP" DELETE /api/v1/keys/example.com/impf
+grep -q 'impf._domainkey.example.com is active; rotate or revoke it first' "$work/body" ||
+  fail "key delete active: $(cat "$work/body")"
+api "$SHOP" DELETE "/api/v1/keys/example.com/impf?force=true"
 expect 200 "key delete"
 grep -q 'action=key.generate token=shop domain=example.com selector=s2026 status=201' "$work/web.log" ||
   fail "the change log line is missing"
@@ -138,7 +136,10 @@ refused 409 "existing key" "$SHOP" POST /api/v1/keys '{"domain": "example.com", 
 refused 409 "existing user" "$SHOP" POST /api/v1/users '{"user": "alice@example.com"}'
 refused 404 "missing key" "$SHOP" GET /api/v1/keys/example.com/nope
 refused 409 "key in use" "$SHOP" DELETE /api/v1/keys/example.com/s2026
-grep -q 'is in use by alice@example.com' "$work/body" || fail "key in use: $(cat "$work/body")"
+grep -q 'is active and in use by alice@example.com' "$work/body" || fail "key in use: $(cat "$work/body")"
+"$ADMIN" key delete example.com s2026 2>"$work/admin.err" && fail "the admin deleted a key in use"
+[[ "$(cat "$work/admin.err")" == "dkim-filter-admin: $(jq -r .error "$work/body")" ]] ||
+  fail "key in use: not the admin's words: $(cat "$work/admin.err") / $(cat "$work/body")"
 refused 404 "no such route" "$SHOP" GET /api/v1/nothing
 cp "$SRC/tests/vectors/rsa-512.pem" "$work/rsa512.pem"
 refused 400 "import 512-bit" "$SHOP" POST /api/v1/keys/import \

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Shared helpers for tests/web/*.test.sh (sourced): a fresh database, the
 # real dkim-filter-web on a loopback port, curl against it.
+SRC=${DKIM_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 ADMIN="$DKIM_BUILD/dkim-filter-admin"
 WEB="$DKIM_BUILD/dkim-filter-web"
 for b in "$ADMIN" "$WEB"; do [[ -x "$b" ]] || { echo "FAIL: $b not built"; exit 1; }; done
@@ -33,15 +34,34 @@ wait_for() {
   return 1
 }
 
-# start_web [ARGS...]: runs the daemon on an ephemeral loopback port; sets
+# start_web [ARGS...]: runs the daemon (with $WEB_CONFIG, default none) on an ephemeral loopback port; sets
 # PORT and BASE, its log in $work/web.log.
 start_web() {
   : >"$work/web.log"
-  "$WEB" --config /dev/null --db "$DB" --listen 127.0.0.1:0 --foreground --log stderr "$@" 2>>"$work/web.log" &
+  "$WEB" --config "${WEB_CONFIG:-/dev/null}" --db "$DB" --listen 127.0.0.1:0 --foreground --log stderr "$@" 2>>"$work/web.log" &
   pids+=($!)
   wait_for "$work/web.log" "listening on" || { echo "FAIL: dkim-filter-web did not start: $(cat "$work/web.log")"; exit 1; }
   PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/web.log" | head -1 | cut -d: -f2)
   BASE="http://127.0.0.1:$PORT"
+}
+
+# init_tokens: a fresh database and three tokens: ROOT (an administrator's),
+# SHOP (example.com) and RO (example.com, read-only).
+init_tokens() {
+  "$ADMIN" init >/dev/null || { echo "FAIL: init"; exit 1; }
+  ROOT=$("$ADMIN" token add root)
+  SHOP=$("$ADMIN" token add shop --domain example.com)
+  RO=$("$ADMIN" token add viewer --domain example.com --read-only)
+}
+
+# start_dns: the tests' stub DNS server (tests/lib/txt_dns.py) answering
+# from $work/zone, which a test appends to in order to "publish"; sets NS
+# to its IP:PORT.
+start_dns() {
+  /usr/bin/python3 "$SRC/tests/lib/txt_dns.py" "$work/zone" "$work/dns.port" &
+  pids+=($!)
+  wait_for "$work/dns.port" '[0-9]' || { echo "FAIL: stub DNS did not start"; exit 1; }
+  NS="127.0.0.1:$(cat "$work/dns.port")"
 }
 
 # api TOKEN METHOD PATH [BODY]: the status in $status, the body in $work/body.

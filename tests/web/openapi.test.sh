@@ -31,6 +31,7 @@ start_web
 while read -r method path; do
   concrete=${path//\{domain\}/example.com}
   concrete=${concrete//\{selector\}/s1}
+  concrete=${concrete//\{slot\}/s1}
   concrete=${concrete//\{user\}/alice@example.com}
   if [[ $method == GET || $method == DELETE ]]; then api "$ROOT" "$method" "$concrete"; else api "$ROOT" "$method" "$concrete" '{}'; fi
   grep -q '"no such resource"' "$work/body" && fail "$method $path: the server has no such route"

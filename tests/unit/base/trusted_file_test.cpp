@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "filter/base/error.h"
 #include "../test_util.h"
+#include "filter/base/error.h"
 
 namespace dkim {
 namespace {
@@ -40,7 +40,8 @@ TEST_F(TrustedFileTest, AMissingOptionalFileIsNoFile) {
 
 TEST_F(TrustedFileTest, RefusesWhatOthersCouldChange) {
   std::string path = write("db = /x\n", 0664);
-  EXPECT_EQ(error_of(path), "config: " + path + " is writable by group or others (mode 0664): run chmod go-w " + path);
+  EXPECT_EQ(error_of(path),
+            "config: " + path + " is writable by group or others (mode 0664): run chmod go-w " + path);
   EXPECT_EQ(error_of(dir_), "config: " + dir_ + " is not a regular file");
 }
 

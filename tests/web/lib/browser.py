@@ -7,6 +7,7 @@ alice@example.com's DKIM selector on the outgoing users page. Writes the
 record's name and value to OUTDIR/record.name and OUTDIR/record.value and a
 screenshot of each page to SHOTDIR. Exits non-zero on any surprise."""
 import os
+import re
 import sys
 import tempfile
 
@@ -65,7 +66,22 @@ try:
     open(os.path.join(out, 'record.name'), 'w').write(name)
     open(os.path.join(out, 'record.value'), 'w').write(value)
     assert '2048' in text('#keys'), text('#keys')
+    # Each key's lifecycle state and the time of its steps.
+    assert text('#key-s2026 .state') == 'active', text('#key-s2026')
+    assert re.search(r'active \d{4}-\d\d-\d\dT', text('#key-s2026')), text('#key-s2026')
     shot('02-dkim')
+
+    # Rotate (a form, no script): a pending successor, offered for activation.
+    driver.find_element(By.ID, 'rotate-s2026').click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, 'button[id^="activate-s2026-"]'))
+    assert 'The pending key s2026-' in text('.notice'), text('.notice')
+    rows = [r for r in driver.find_elements(By.CSS_SELECTOR, '#keys tr[id^="key-s2026-"]')]
+    assert len(rows) == 1 and rows[0].find_element(By.CSS_SELECTOR, '.state').text == 'pending', \
+        [r.text for r in rows]
+    assert text('#key-s2026 .state') == 'active', 'the rotated key stopped signing before activation'
+    # The keys table, for the screenshot (the page itself has no scripts).
+    driver.execute_script('arguments[0].scrollIntoView()', driver.find_element(By.ID, 'keys'))
+    shot('02b-dkim-rotated')
 
     driver.find_element(By.ID, 'nav-users').click()
     wait.until(lambda d: d.find_elements(By.ID, 'users'))

@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "filter/base/error.h"
 #include "../../test_util.h"
+#include "filter/base/error.h"
 
 namespace dkim::admin {
 namespace {

@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""txt_dns.py ZONEFILE READYFILE: answers DNS TXT queries over UDP on
-127.0.0.1 (an ephemeral port, written to READYFILE once listening) from
-zone-file lines, re-read on every query so a test can "publish" a record
-by appending to the file; NXDOMAIN for anything else."""
+"""txt_dns.py ZONEFILE READYFILE [ADDRESS [PORT]]: the tests' stub DNS
+server. Answers DNS TXT queries over UDP on ADDRESS (default 127.0.0.1)
+and PORT (default 0: an ephemeral one) from zone-file lines
+(`dkim-filter-admin key dns --zone`), re-read on every query so a test can
+"publish" a record by appending to the file; NXDOMAIN for any other name.
+Writes the port it listens on to READYFILE (atomically, by rename) once
+listening. Used by tests/web (ephemeral port on loopback) and tests/docs
+(port 53 inside the test's own network namespace)."""
 import os
 import re
 import socket
@@ -29,9 +33,9 @@ def load(path):
     return records
 
 
-def main(zone, ready):
+def main(zone, ready, address='127.0.0.1', port='0'):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(('127.0.0.1', 0))
+    sock.bind((address, int(port)))
     with open(ready + '.tmp', 'w') as f:
         f.write(str(sock.getsockname()[1]))
     os.rename(ready + '.tmp', ready)
@@ -54,4 +58,6 @@ def main(zone, ready):
 
 
 if __name__ == '__main__':
-    main(*sys.argv[1:3])
+    if len(sys.argv) not in (3, 4, 5):
+        sys.exit(__doc__)
+    main(*sys.argv[1:])
