@@ -91,7 +91,8 @@ Options apply_values(const po::variables_map& vm) {
   if (o.expire_seconds < 0 || o.expire_seconds > 99'999'999'999LL)
     throw Error(ErrorKind::usage, "options: --expire must be between 0 and 99999999999 seconds");
   if (vm.count("max-staleness")) o.max_staleness = vm["max-staleness"].as<long long>();
-  if (o.max_staleness < 1) throw Error(ErrorKind::usage, "options: --max-staleness must be at least 1 second");
+  if (o.max_staleness < 1)
+    throw Error(ErrorKind::usage, "options: --max-staleness must be at least 1 second");
   std::string on_error = get(vm, "on-error", "tempfail");
   if (on_error != "tempfail" && on_error != "pass")
     throw Error(ErrorKind::usage, "options: --on-error must be tempfail or pass");
