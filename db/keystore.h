@@ -40,6 +40,18 @@ struct KeyRecord {
 /// $DKIM_FILTER_DB when set and non-empty, else /var/lib/dkim-filter/dkim.db.
 std::string default_db_path();
 
+/// dkim-filter(8) and dkim-filter-milter(8), max-staleness: a cluster
+/// node's replica that dkim-filter-sync has not confirmed current within
+/// `max_staleness` seconds may still hold a key or user deleted in the
+/// cluster since, so signing from it is a configuration problem (deferred,
+/// or unsigned with on-error pass). `confirmed` is
+/// KeyStore::replica_confirmed(): nullopt (a single-node database) is never
+/// stale. Returns the problem, worded for the log, or nullopt. The one
+/// place both signers take this decision.
+std::optional<std::string> replica_staleness_problem(std::string_view path,
+                                                     std::optional<long long> confirmed, long long now,
+                                                     long long max_staleness);
+
 class KeyStore : public policy::Directory {
  public:
   /// The filter's side: read-only, 5 s busy timeout, no schema work beyond

@@ -3,6 +3,7 @@
 // dkim-filter-sync, db/cluster/replica.cpp). A single-node database has no
 // cluster_sync table: sqlite3_prepare_v2 then fails, which is an answer,
 // not an error, so no exception is thrown on the per-message path.
+#include <string>
 #include <string_view>
 
 #include "db/keystore.h"
@@ -30,6 +31,15 @@ std::optional<long long> KeyStore::replica_confirmed() {
     confirmed.reset();
   sqlite3_finalize(raw);
   return confirmed;
+}
+
+std::optional<std::string> replica_staleness_problem(std::string_view path,
+                                                     std::optional<long long> confirmed, long long now,
+                                                     long long max_staleness) {
+  if (!confirmed || now - *confirmed <= max_staleness) return std::nullopt;
+  return "keystore: replica " + std::string(path) + " last confirmed current " +
+         std::to_string(now - *confirmed) + " s ago, more than max-staleness " +
+         std::to_string(max_staleness) + " (is dkim-filter-sync running, and can it reach PostgreSQL?)";
 }
 
 }  // namespace dkim::db

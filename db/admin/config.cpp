@@ -107,6 +107,7 @@ AdminConfig read_admin_config(const std::string& path, bool must_exist) {
     fail(path + ": " + e.what());
   }
   c.db = get(vm, "db");
+  c.milter_socket = get(vm, "socket");
   c.dns_update = get(vm, "dns-update");
   c.dns_update_key = get(vm, "dns-update-key");
   c.dns_zone = get(vm, "dns-zone");

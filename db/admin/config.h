@@ -31,6 +31,7 @@ struct AdminConfig {
   std::string cluster;             ///< cluster = URL (dkim-filter-admin(8) "CLUSTER"); empty: single node
   std::string cluster_key;         ///< cluster-key = FILE
   long long max_staleness = 3600;  ///< max-staleness = SECONDS, as the filter reads it (doctor)
+  std::string milter_socket;       ///< socket = SPEC (dkim-filter-milter's; doctor checks Postfix names it)
 
   /// How long a key of `domain` stays active before lifecycle run starts
   /// its slot's next rotation; 0: never.

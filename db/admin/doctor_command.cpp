@@ -20,6 +20,7 @@
 #include "db/cluster/replica.h"
 #include "db/dns/client.h"
 #include "db/dns_record.h"
+#include "db/keystore.h"
 #include "db/names.h"
 #include "db/version.h"
 #include "filter/base/error.h"
@@ -205,10 +206,12 @@ void check_replica(const Context& ctx, Findings& out) {
     return;  // the database check has named why it cannot be read
   }
   if (!state) return;  // a single-node database
-  long long age = static_cast<long long>(std::time(nullptr)) - state->confirmed;
+  long long now = static_cast<long long>(std::time(nullptr));
+  long long age = now - state->confirmed;
   long long limit = ctx.config.max_staleness;
   std::cout << "replica: confirmed current " << age << " s ago (max-staleness " << limit << " s)\n";
-  if (age > limit)
+  // The signers' own decision (db::replica_staleness_problem), in doctor's words.
+  if (db::replica_staleness_problem(ctx.db_path, state->confirmed, now, limit))
     out.add("the replica " + ctx.db_path + " was last confirmed current " + std::to_string(age) +
                 " s ago, beyond max-staleness (" + std::to_string(limit) + " s): the filter defers signing",
             "check dkim-filter-sync (systemctl status dkim-filter-sync) and its connection to PostgreSQL");
@@ -301,7 +304,8 @@ int cmd_doctor(Context& ctx, const std::vector<std::string>& args) {
   check_syslog(system);
   check_versions(system);
   MtaExpectations expect{user, ctx.db_path,
-                         vm.count("postfix-config") ? vm["postfix-config"].as<std::string>() : "", mta};
+                         vm.count("postfix-config") ? vm["postfix-config"].as<std::string>() : "", mta,
+                         ctx.config.milter_socket.empty() ? kDefaultMilterSocket : ctx.config.milter_socket};
   check_mta(expect, system);
   print_findings(system);
   problems += static_cast<int>(system.problems.size());

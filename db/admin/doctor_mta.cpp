@@ -171,10 +171,13 @@ void check_postfix(const MtaExpectations& expect, Findings& out) {
   auto master = lines(pc.run({"-M"}).out);
   auto overrides = lines(pc.run({"-P"}).out);
   auto services = pipe_services(master);
-  if (services.empty()) {
+  PostfixView view{[&pc](const std::string& name) { return pc.value(name); }, overrides, master};
+  bool milter = check_postfix_milter(view, expect, out);
+  if (services.empty() && !milter) {
     if (expect.mta == "postfix")
-      out.add("no Postfix pipe(8) service runs dkim-filter: nothing is signed",
-              "add the dkimfilter service of /usr/share/doc/dkim-filter/examples/postfix/master.cf");
+      out.add("no Postfix pipe(8) service runs dkim-filter and no milter list names dkim-filter-milter's " +
+                  expect.milter_socket + ": nothing is signed",
+              "apply /usr/share/doc/dkim-filter/examples/postfix-milter (or examples/postfix for the pipe)");
     return;
   }
   if (pc.value("disable_mime_output_conversion") != "yes")

@@ -118,7 +118,7 @@ std::string current_user_text() {
   return name + " (uid " + std::to_string(uid) + ")";
 }
 
-int run_as(const Account& account, const std::function<int()>& body) {
+int run_as(const Account& account, const std::function<int()>& body, Groups groups) {
   bool same = ::geteuid() == account.uid;
   if (!same && ::geteuid() != 0)
     throw Error(ErrorKind::usage, "checking as " + account.name + " needs root: run this as root (now " +
@@ -132,9 +132,11 @@ int run_as(const Account& account, const std::function<int()>& body) {
       if (!same) {
         // Groups first (they need root), then the gid, then the uid; each
         // checked, so a failed drop never runs the body with root's rights.
-        if (::initgroups(account.name.c_str(), account.gid) != 0 || ::setgid(account.gid) != 0 ||
-            ::setuid(account.uid) != 0 || ::getuid() != account.uid || ::geteuid() != account.uid ||
-            ::setuid(0) == 0) {
+        gid_t primary = account.gid;
+        int grouped = groups == Groups::all ? ::initgroups(account.name.c_str(), account.gid)
+                                            : ::setgroups(1, &primary);
+        if (grouped != 0 || ::setgid(account.gid) != 0 || ::setuid(account.uid) != 0 ||
+            ::getuid() != account.uid || ::geteuid() != account.uid || ::setuid(0) == 0) {
           std::cerr << "dkim-filter-admin: cannot become " << account.name << ": " << std::strerror(errno)
                     << "\n";
           std::cerr.flush();

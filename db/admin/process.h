@@ -46,6 +46,9 @@ std::string current_user_text();
 /// root can become another user), Error(internal) when fork or the
 /// identity change fails. stdout/stderr are flushed before the fork, and
 /// the child's before it exits.
-int run_as(const Account& account, const std::function<int()>& body);
+/// `groups`: primary_only becomes the account as Postfix's daemons do
+/// (set_ugid(3) in Postfix's src/util: setgroups to the primary group only).
+enum class Groups { all, primary_only };
+int run_as(const Account& account, const std::function<int()>& body, Groups groups = Groups::all);
 
 }  // namespace dkim::admin

@@ -54,16 +54,12 @@ class DatabasePlanner : public Planner {
     return p;
   }
 
-  // A replica that dkim-filter-sync has not confirmed current within
-  // max-staleness may still hold a key deleted in the cluster since: a
-  // configuration problem (deferred, or unsigned with --on-error pass).
+  // A replica not confirmed current within max-staleness: a configuration
+  // problem (deferred, or unsigned with --on-error pass).
   void check_staleness() {
-    auto confirmed = store_->replica_confirmed();
-    if (!confirmed || now_ - *confirmed <= o_.max_staleness) return;
-    throw Error(ErrorKind::config, "keystore: replica " + store_->path() + " last confirmed current " +
-                                       std::to_string(now_ - *confirmed) +
-                                       " s ago, more than max-staleness " + std::to_string(o_.max_staleness) +
-                                       " (is dkim-filter-sync running, and can it reach PostgreSQL?)");
+    if (auto problem = db::replica_staleness_problem(store_->path(), store_->replica_confirmed(), now_,
+                                                     o_.max_staleness))
+      throw Error(ErrorKind::config, *problem);
   }
 
   PlannedSignature load(const policy::KeyRef& ref) {

@@ -25,9 +25,15 @@ KeyCache* g_keys = nullptr;
 
 struct Session {
   bool leading_space = false;  // SMFIP_HDR_LEADSPC negotiated
-  bool no_header_reply = false, no_body_reply = false;
+  // The steps the MTA agreed not to wait for (SMFIP_NR_*): libmilter then
+  // sends no reply, whatever a callback returns, so their outcome is
+  // carried to the end of the message.
+  bool no_connect_reply = false, no_mail_reply = false, no_header_reply = false, no_eoh_reply = false,
+       no_body_reply = false;
   std::string connect_address;
   std::unique_ptr<Message> message;
+  Verdict held = Verdict::more;  // decided at the end of the header, answered at the end of the message
+  bool failed = false;           // a callback of this message threw: its answer is 4xx
 };
 
 Session* session_of(SMFICTX* ctx) { return static_cast<Session*>(smfi_getpriv(ctx)); }
@@ -70,8 +76,9 @@ std::string strip_brackets(std::string s) {
 
 // Runs a callback body; anything thrown defers the message (the MTA keeps
 // it) and is logged, so a bug can cost a retry but never a lost message.
+// `no_reply`: the Session flag of a step the MTA does not wait for.
 template <typename Body>
-sfsistat guarded(SMFICTX* ctx, const char* stage, Body body) {
+sfsistat guarded(SMFICTX* ctx, const char* stage, bool Session::*no_reply, Body body) {
   try {
     return body();
   } catch (const std::exception& e) {
@@ -79,8 +86,13 @@ sfsistat guarded(SMFICTX* ctx, const char* stage, Body body) {
   } catch (...) {
     log_notice(Severity::error, std::string(stage) + ": unknown failure; message deferred");
   }
-  if (Session* s = session_of(ctx)) s->message.reset();
-  return SMFIS_TEMPFAIL;
+  // A step without a reply cannot answer: the end of the message will.
+  Session* s = session_of(ctx);
+  if (s) {
+    s->message.reset();
+    s->failed = true;
+  }
+  return s && no_reply && s->*no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
 }
 
 // A finished message's answer, its log line written.
@@ -93,7 +105,7 @@ sfsistat conclude(Session& s, Verdict v) {
 sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, unsigned long, unsigned long,
                       unsigned long* want_actions, unsigned long* want_steps, unsigned long* f2,
                       unsigned long* f3) {
-  return guarded(ctx, "negotiate", [&] {
+  return guarded(ctx, "negotiate", nullptr, [&] {
     Session& s = ensure_session(ctx);
     // Without the value's leading white space, "Subject:x" and "Subject: x"
     // arrive alike and a simple-canonicalized signature cannot be exact.
@@ -103,25 +115,38 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long steps, 
       return SMFIS_REJECT;
     }
     s.leading_space = true;
-    s.no_header_reply = (steps & SMFIP_NR_HDR) != 0;
-    s.no_body_reply = (steps & SMFIP_NR_BODY) != 0;
+    // Every reply the MTA need not wait for is a round trip saved: with
+    // no reply to MAIL FROM, the header, its end and the body, Postfix
+    // sends the whole message in one write at the end of DATA and waits
+    // once (src/milter/milter8.c, skip_reply). The price: a message not to
+    // be signed still streams its body here instead of being accepted at
+    // the end of its header.
+    constexpr unsigned long kNoReply =
+        SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+    unsigned long no_reply = steps & kNoReply;
+    s.no_connect_reply = (no_reply & SMFIP_NR_CONN) != 0;
+    s.no_mail_reply = (no_reply & SMFIP_NR_MAIL) != 0;
+    s.no_header_reply = (no_reply & SMFIP_NR_HDR) != 0;
+    s.no_eoh_reply = (no_reply & SMFIP_NR_EOH) != 0;
+    s.no_body_reply = (no_reply & SMFIP_NR_BODY) != 0;
     *want_actions = SMFIF_ADDHDRS;
-    *want_steps = SMFIP_HDR_LEADSPC | (steps & (SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NOHELO | SMFIP_NORCPT |
-                                                SMFIP_NOUNKNOWN | SMFIP_NODATA));
+    *want_steps = SMFIP_HDR_LEADSPC | no_reply |
+                  (steps & (SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA));
     *f2 = *f3 = 0;
     return SMFIS_CONTINUE;
   });
 }
 
 sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR* address) {
-  return guarded(ctx, "connect", [&] {
-    ensure_session(ctx).connect_address = address_text(address);
-    return SMFIS_CONTINUE;
+  return guarded(ctx, "connect", &Session::no_connect_reply, [&] {
+    Session& s = ensure_session(ctx);
+    s.connect_address = address_text(address);
+    return s.no_connect_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
-  return guarded(ctx, "envfrom", [&] {
+  return guarded(ctx, "envfrom", &Session::no_mail_reply, [&] {
     Session& s = ensure_session(ctx);
     Envelope e;
     e.sender = strip_brackets(argv && argv[0] ? argv[0] : "");
@@ -130,12 +155,14 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
     if (e.client_ip.empty()) e.client_ip = s.connect_address;
     e.queue_id = macro(ctx, "i");
     s.message = std::make_unique<Message>(*g_options, *g_keys, std::move(e));
-    return SMFIS_CONTINUE;
+    s.held = Verdict::more;
+    s.failed = false;
+    return s.no_mail_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
-  return guarded(ctx, "header", [&] {
+  return guarded(ctx, "header", &Session::no_header_reply, [&] {
     Session& s = ensure_session(ctx);
     if (s.message) s.message->header(name ? name : "", value ? value : "");
     return s.no_header_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
@@ -143,26 +170,33 @@ sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {
-  return guarded(ctx, "eoh", [&] {
+  return guarded(ctx, "eoh", &Session::no_eoh_reply, [&] {
     Session& s = ensure_session(ctx);
-    if (!s.message) return SMFIS_ACCEPT;
+    if (!s.message) return s.no_eoh_reply ? SMFIS_NOREPLY : s.failed ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
     Verdict v = s.message->end_of_header(macro(ctx, "i"));
-    return v == Verdict::more ? SMFIS_CONTINUE : conclude(s, v);
+    if (v == Verdict::more) return s.no_eoh_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+    if (!s.no_eoh_reply) return conclude(s, v);
+    s.held = v;  // answered at the end of the message; the body is ignored
+    return SMFIS_NOREPLY;
   });
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char* data, size_t size) {
-  return guarded(ctx, "body", [&] {
+  return guarded(ctx, "body", &Session::no_body_reply, [&] {
     Session& s = ensure_session(ctx);
-    if (s.message) s.message->body(std::string_view(reinterpret_cast<const char*>(data), size));
+    // A message decided at the end of its header needs none of its body.
+    if (s.message && s.held == Verdict::more)
+      s.message->body(std::string_view(reinterpret_cast<const char*>(data), size));
     return s.no_body_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
   });
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
-  return guarded(ctx, "eom", [&] {
+  return guarded(ctx, "eom", nullptr, [&] {
     Session& s = ensure_session(ctx);
-    if (!s.message) return SMFIS_ACCEPT;
+    // No message: a callback before this one failed, and had no reply.
+    if (!s.message) return s.failed ? SMFIS_TEMPFAIL : SMFIS_ACCEPT;
+    if (s.held != Verdict::more) return conclude(s, s.held);
     std::vector<std::string> fields;
     Verdict v = s.message->end_of_message(macro(ctx, "i"), fields);
     // Index 0 puts a field on top of the message as delivered (Postfix's
@@ -181,8 +215,11 @@ sfsistat on_eom(SMFICTX* ctx) {
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
-  return guarded(ctx, "abort", [&] {
-    if (Session* s = session_of(ctx)) s->message.reset();
+  return guarded(ctx, "abort", nullptr, [&] {
+    if (Session* s = session_of(ctx)) {
+      s->message.reset();
+      s->failed = false;
+    }
     return SMFIS_CONTINUE;
   });
 }

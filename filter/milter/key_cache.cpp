@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "filter/base/error.h"
 #include "filter/crypto/sha256.h"
@@ -26,8 +27,12 @@ std::string key_name(const policy::KeyRef& ref) { return ref.selector + "._domai
 
 }  // namespace
 
-KeyCache::KeyCache(std::string db_path, std::size_t max_keys)
-    : path_(std::move(db_path)), max_keys_(max_keys) {}
+KeyCache::KeyCache(std::string db_path, long long max_staleness, std::size_t max_keys,
+                   std::function<long long()> clock)
+    : path_(std::move(db_path)),
+      max_keys_(max_keys),
+      max_staleness_(max_staleness),
+      clock_(clock ? std::move(clock) : [] { return static_cast<long long>(std::time(nullptr)); }) {}
 
 KeyCache::Stats KeyCache::stats() {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -50,6 +55,7 @@ void KeyCache::refresh() {
     store_.emplace(db::KeyStore::open_reader(path_));
     file_ = now ? *now : FileState{};
     data_version_ = store_->data_version();
+    replica_confirmed_ = store_->replica_confirmed();
     ++generation_;
     ++stats_.opens;
     return;
@@ -57,6 +63,7 @@ void KeyCache::refresh() {
   long long version = store_->data_version();
   if (version != data_version_) {
     data_version_ = version;
+    replica_confirmed_ = store_->replica_confirmed();
     ++generation_;
     ++stats_.reloads;
   }
@@ -123,6 +130,8 @@ KeyedDecision KeyCache::decide(const policy::Request& request) {
     }
   } release{store_};
   refresh();
+  if (auto problem = db::replica_staleness_problem(path_, replica_confirmed_, clock_(), max_staleness_))
+    throw Error(ErrorKind::config, *problem);
   // A key deleted between decide() and its lookup: decide again, on what
   // the database says now.
   for (int attempt = 0; attempt < 3; ++attempt) {

@@ -12,8 +12,14 @@
 // otherwise; keys dropped from the cache are wiped when the last message
 // using them ends. No restart, and no message waits for a reload of every
 // key: each message loads at most the keys it signs with.
+//
+// A cluster node's replica (dkim-filter-sync(8)) carries the time it was
+// last confirmed current; it is read again whenever the file or its
+// data_version changes (dkim-filter-sync's confirmation is a commit), so
+// checking max-staleness per message costs a clock read.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,12 +52,17 @@ class KeyCache {
  public:
   /// Nothing is opened yet: the first message does (so a daemon started
   /// before `dkim-filter-admin init` defers mail instead of dying).
-  explicit KeyCache(std::string db_path, std::size_t max_keys = 4096);
+  /// `max_staleness`: seconds (dkim-filter-milter(8), max-staleness);
+  /// `clock`: unix time now (injected by the tests).
+  explicit KeyCache(std::string db_path, long long max_staleness = 3600, std::size_t max_keys = 4096,
+                    std::function<long long()> clock = nullptr);
 
   /// The seven rules (policy::decide) against the database, and the keys
   /// they pick. Ordinary outcomes (unknown user, no key...) are answers in
   /// the decision; dkim::Error is thrown only when the database or a key
-  /// cannot be used (missing, unsafe mode, locked, corrupt, bad PEM).
+  /// cannot be used (missing, unsafe mode, locked, corrupt, bad PEM), and
+  /// as ErrorKind::config when the database is a replica not confirmed
+  /// current within max-staleness (db::replica_staleness_problem).
   KeyedDecision decide(const policy::Request& request);
 
   /// Counters for the log and the tests.
@@ -83,6 +94,9 @@ class KeyCache {
   std::mutex mutex_;
   std::string path_;
   std::size_t max_keys_;
+  long long max_staleness_;
+  std::function<long long()> clock_;
+  std::optional<long long> replica_confirmed_;  // as of the last refresh
   std::optional<db::KeyStore> store_;
   FileState file_{};
   long long data_version_ = 0;

@@ -29,7 +29,10 @@ po::options_description own_options() {
       "log", po::value<std::string>(), "syslog (default, facility mail) or stderr")(
       "default-user", po::value<std::string>(),
       "outgoing user for mail with neither {auth_authen} nor a known client address")(
-      "expire", po::value<long long>(), "add x= this many seconds after t= (default: no x=)");
+      "expire", po::value<long long>(), "add x= this many seconds after t= (default: no x=)")(
+      "max-staleness", po::value<long long>(),
+      "cluster node: seconds a replica may go unconfirmed by dkim-filter-sync before signing is a "
+      "configuration problem (default 3600)");
   return d;
 }
 
@@ -41,9 +44,10 @@ po::options_description filter_only_options() {
   // dkim-filter-web's, too.
   for (std::string_view name : config::kWebOptions)
     d.add_options()(std::string(name).c_str(), po::value<std::string>());
-  // Cluster mode (dkim-filter-sync(8)): accepted, not used here yet.
+  // Cluster mode (dkim-filter-sync(8)): dkim-filter-sync's own options;
+  // max-staleness is ours.
   for (std::string_view name : config::kClusterOptions)
-    d.add_options()(std::string(name).c_str(), po::value<std::string>());
+    if (name != "max-staleness") d.add_options()(std::string(name).c_str(), po::value<std::string>());
   return d;
 }
 
@@ -86,6 +90,9 @@ Options apply_values(const po::variables_map& vm) {
   // RFC 6376 §3.5: x= is at most 12 digits, like t=.
   if (o.expire_seconds < 0 || o.expire_seconds > 99'999'999'999LL)
     throw Error(ErrorKind::usage, "options: --expire must be between 0 and 99999999999 seconds");
+  if (vm.count("max-staleness")) o.max_staleness = vm["max-staleness"].as<long long>();
+  if (o.max_staleness < 1)
+    throw Error(ErrorKind::usage, "options: --max-staleness must be at least 1 second");
   std::string on_error = get(vm, "on-error", "tempfail");
   if (on_error != "tempfail" && on_error != "pass")
     throw Error(ErrorKind::usage, "options: --on-error must be tempfail or pass");

@@ -17,7 +17,8 @@ struct Options {
   app::OnError on_error = app::OnError::tempfail;
   app::LogTarget log = app::LogTarget::syslog;
   std::string default_user;
-  long long expire_seconds = 0;  ///< x= = t= + this; 0: no x=
+  long long expire_seconds = 0;    ///< x= = t= + this; 0: no x=
+  long long max_staleness = 3600;  ///< seconds; see db::replica_staleness_problem
 };
 
 /// Parses argv and the configuration file (/etc/dkim-filter/dkim-filter.conf

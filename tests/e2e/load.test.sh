@@ -30,31 +30,7 @@ done
 ensure_filter_user
 make_db
 
-# The files the rotation writes and the check reads.
-LOAD_EVENTS=$E2E_TMP/events.txt      # selector changes, with times
-LOAD_KEYMAP=$E2E_TMP/keymap.txt      # every DNS record ever published
-LOAD_ADMIN_ERR=$E2E_TMP/admin.err
-LOAD_ROTATOR_LOG=$E2E_TMP/rotator.log
-: >"$LOAD_EVENTS"
-: >"$LOAD_KEYMAP"
-: >"$LOAD_ADMIN_ERR"
-: >"$LOAD_ROTATOR_LOG"
-E2E_LOGS+=("$LOAD_ADMIN_ERR" "$LOAD_ROTATOR_LOG")
-
-load_make_pool
-
-# Initial state: customer A signs RSA, customer B RSA + Ed25519 (u4 RSA only).
-load_new_key a.load.example ra0 rsa
-load_new_key b.load.example rb0 rsa
-load_new_key b.load.example eb0 ed25519
-for u in "${SENDERS[@]}"; do admin user add "$u" >/dev/null || die "user add $u failed"; done
-load_user_set u1@a.load.example ra0
-load_user_set u2@a.load.example ra0
-load_user_set u3@b.load.example rb0,eb0
-load_user_set u4@b.load.example rb0
-fix_db_permissions
-LOAD_CUR_A=ra0
-LOAD_CUR_B="rb0 eb0"
+load_init_state
 
 pf_setup
 load_install_wrapper
@@ -62,10 +38,7 @@ load_tune_postfix
 pf_start
 dovecot_start "${SENDERS[@]}"
 
-stop=$E2E_TMP/rotator.stop
-load_rotator "$stop" &
-rotator=$!
-e2e_on_exit "kill $rotator"
+load_start_rotator
 
 mkdir -p "$E2E_TMP/sent"
 start=$EPOCHREALTIME
@@ -75,21 +48,10 @@ timeout "$LOAD_WAIT" "$PY" "$E2E_DIR/load_submit.py" "$PF_SUB_PORT" "$LOAD_COUNT
 note "$(cat "$E2E_TMP/submit.log")"
 
 # Bounded wait until every message is in the maildir and the queue is empty.
-delivered_count() { find "$PF_MAIL/inbox/new" -type f 2>/dev/null | wc -l; }
-all_done() { [ "$(delivered_count)" -ge "$LOAD_COUNT" ] && pf_queue_empty; }
-deadline=$((${start%.*} + LOAD_WAIT))
-until all_done; do
-  [ "$(date +%s)" -lt "$deadline" ] ||
-    die "after ${LOAD_WAIT}s: $(delivered_count) of $LOAD_COUNT delivered; queue: $(pf_postqueue -p | tail -n 3)"
-  sleep 0.2
-done
+load_wait_delivered $((LOAD_WAIT - $(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }')))
 done_at=$EPOCHREALTIME
 
-touch "$stop"
-for ((i = 0; i < 150; i++)); do kill -0 "$rotator" 2>/dev/null || break; sleep 0.2; done
-kill -0 "$rotator" 2>/dev/null && die "the key rotation did not stop within 30 s"
-wait "$rotator" || die "key rotation failed: $(cat "$LOAD_ROTATOR_LOG")"
-note "rotation: $(cat "$LOAD_ROTATOR_LOG"), $(wc -l <"$LOAD_EVENTS") selector changes, $(grep -c TXT "$LOAD_KEYMAP") keys published"
+load_stop_rotator
 
 # Postfix's view: one filter pass and one delivery per message, no bounce.
 ! grep -q 'status=bounced' "$PF_LOG" || die "a message bounced: $(grep -m 1 'status=bounced' "$PF_LOG")"

@@ -138,6 +138,65 @@ def queue_ids(maillog):
     return ids
 
 
+def check_deliveries(results, count, sent, timeline, window, during, problem):
+    """The checks both load tests make of what was delivered. `results`:
+    verify_file's (path, n, sigs, ok) per delivered file; every number
+    0..count-1 must be there exactly once, equal below the added fields to
+    SENTDIR/N.eml, signed (every signature valid, d= the sender's domain)
+    with exactly the selectors its user (SENTDIR/N.user) had at some moment
+    of `window(n, user)` -- (start, end) of the signing, or None when that
+    is unknown (window reported why) -- `during` naming that moment in the
+    problems. Each sender domain must have signed with more than one RSA key
+    (the rotation names them r...). Returns (seen, signatures, valid,
+    keys_used): a Counter per number, the signatures and valid ones, the
+    selectors used per domain."""
+    seen, keys_used, domains = collections.Counter(), collections.defaultdict(set), set()
+    signatures = valid = 0
+    for path, n, sigs, ok in results:
+        if n is None or not 0 <= n < count:
+            problem(f"{path}: not a load test message")
+            continue
+        seen[n] += 1
+        signatures += len(sigs)
+        valid += len(sigs) if ok else 0
+        for d, sel in sigs:
+            keys_used[d].add(sel)
+        with open(f"{sent}/{n}.user") as f:
+            user = f.read().strip()
+        domain = user.split("@")[1]
+        domains.add(domain)
+        with open(path, "rb") as f, open(f"{sent}/{n}.eml", "rb") as g:
+            if strip_added(f.read()) != g.read():
+                problem(f"message {n}: delivered {path} differs from the sent one")
+        if not sigs:
+            problem(f"message {n}: delivered unsigned")
+            continue
+        if not ok:
+            problem(f"message {n}: a signature does not verify ({sigs})")
+        if any(d != domain for d, _ in sigs):
+            problem(f"message {n}: signed for {sigs}, sender domain {domain}")
+        span = window(n, user)
+        if span is None:
+            continue
+        used = frozenset(sel for _, sel in sigs)
+        allowed = timeline.allowed(user, *span)
+        if len(used) != len(sigs) or used not in allowed:
+            problem(f"message {n}: signed with {sorted(used)}, but {user} had "
+                    f"{[sorted(a) for a in allowed]} while it was {during}")
+    missing = [n for n in range(count) if seen[n] == 0]
+    dupes = [n for n, c in seen.items() if c > 1]
+    if missing:
+        problem(f"{len(missing)} messages never delivered, e.g. {missing[:10]}")
+    if dupes:
+        problem(f"{len(dupes)} messages delivered more than once, e.g. {dupes[:10]}")
+    # The point is signing while keys change.
+    for d in sorted(domains):
+        rsa = {sel for sel in keys_used[d] if sel.startswith("r")}
+        if len(rsa) < 2:
+            problem(f"{d}: signed with {sorted(rsa)} only; no rotation during the load")
+    return seen, signatures, valid, keys_used
+
+
 class Checker:
     def __init__(self, argv):
         self.count = int(argv[1])
@@ -147,8 +206,7 @@ class Checker:
         self.qids = queue_ids(argv[7])
         self.start = float(argv[8])
         self.problems = []
-        self.sender_domains = set()
-        self.keys_used = collections.defaultdict(set)
+        self.keys_used = {}
 
     def problem(self, text):
         self.problems.append(text)
@@ -168,59 +226,25 @@ class Checker:
                 windows[n] = (s, e, user)
         return windows
 
-    def check_message(self, n, sigs, ok, windows):
-        with open(f"{self.sent}/{n}.user") as f:
-            user = f.read().strip()
-        domain = user.split("@")[1]
-        self.sender_domains.add(domain)
-        if not ok:
-            self.problem(f"message {n}: a signature does not verify ({sigs})")
-        if any(d != domain for d, _ in sigs):
-            self.problem(f"message {n}: signed for {sigs}, sender domain {domain}")
-        if n not in windows:
-            self.problem(f"message {n}: no successful filter run recorded")
-            return
-        s, e, run_user = windows[n]
-        if run_user != user:
-            self.problem(f"message {n}: filter ran for user {run_user}, sent by {user}")
-        used = frozenset(sel for _, sel in sigs)
-        allowed = self.timeline.allowed(user, s, e)
-        if len(used) != len(sigs) or used not in allowed:
-            self.problem(f"message {n}: signed with {sorted(used)}, but {user} had "
-                         f"{[sorted(a) for a in allowed]} while it was filtered")
+    def window(self, windows):
+        """window(n, user) for check_deliveries: the successful filter run."""
+        def of(n, user):
+            if n not in windows:
+                self.problem(f"message {n}: no successful filter run recorded")
+                return None
+            s, e, run_user = windows[n]
+            if run_user != user:
+                self.problem(f"message {n}: filter ran for user {run_user}, sent by {user}")
+            return s, e
+        return of
 
     def run(self):
         files = [os.path.join(self.maildir, f) for f in os.listdir(self.maildir)]
         with multiprocessing.Pool(2) as pool:
             results = pool.map(verify_file, files, chunksize=50)
-        windows = self.signing_windows()
-        seen = collections.Counter()
-        signatures = valid = 0
-        for path, n, sigs, ok in results:
-            if n is None or not 0 <= n < self.count:
-                self.problem(f"{path}: not a load test message")
-                continue
-            seen[n] += 1
-            for d, sel in sigs:
-                self.keys_used[d].add(sel)
-            signatures += len(sigs)
-            valid += len(sigs) if ok else 0
-            with open(path, "rb") as f, open(f"{self.sent}/{n}.eml", "rb") as g:
-                if strip_added(f.read()) != g.read():
-                    self.problem(f"message {n}: delivered {path} differs from the sent one")
-            self.check_message(n, sigs, ok, windows)
-        missing = [n for n in range(self.count) if seen[n] == 0]
-        dupes = [n for n, c in seen.items() if c > 1]
-        if missing:
-            self.problem(f"{len(missing)} messages never delivered, e.g. {missing[:10]}")
-        if dupes:
-            self.problem(f"{len(dupes)} messages delivered more than once, e.g. {dupes[:10]}")
-        # The point is signing while keys change: each domain must have
-        # signed with more than one RSA key (the rotation names them r...).
-        for d in sorted(self.sender_domains):
-            rsa = {sel for sel in self.keys_used[d] if sel.startswith("r")}
-            if len(rsa) < 2:
-                self.problem(f"{d}: signed with {sorted(rsa)} only; no rotation during the load")
+        seen, signatures, valid, self.keys_used = check_deliveries(
+            results, self.count, self.sent, self.timeline, self.window(self.signing_windows()), "filtered",
+            self.problem)
         peak = overlap(self.runs)[0]
         # The example's dkimfilter service allows 10 processes: the load
         # must reach them, and Postfix must not exceed them.

@@ -1,6 +1,68 @@
 # SPDX-License-Identifier: MIT
-# Helpers of load.test.sh (sourced after lib.sh and postfix_lib.sh): a timing
-# wrapper around the filter, and the key rotation run beside the load.
+# Helpers of load.test.sh and milter_load.test.sh (sourced after lib.sh and
+# postfix_lib.sh): the starting keys and users, a timing wrapper around the
+# filter, the key rotation run beside the load, and the wait for delivery.
+
+# load_init_state: the files the rotation writes and the check reads, the
+# pool of keys the rotation draws from, and the starting state of SENDERS:
+# customer A signs RSA, customer B RSA + Ed25519 (u4 RSA only).
+load_init_state() {
+  LOAD_EVENTS=$E2E_TMP/events.txt # selector changes, with times
+  LOAD_KEYMAP=$E2E_TMP/keymap.txt # every DNS record ever published
+  LOAD_ADMIN_ERR=$E2E_TMP/admin.err
+  LOAD_ROTATOR_LOG=$E2E_TMP/rotator.log
+  : >"$LOAD_EVENTS"
+  : >"$LOAD_KEYMAP"
+  : >"$LOAD_ADMIN_ERR"
+  : >"$LOAD_ROTATOR_LOG"
+  E2E_LOGS+=("$LOAD_ADMIN_ERR" "$LOAD_ROTATOR_LOG")
+  load_make_pool
+  load_new_key a.load.example ra0 rsa
+  load_new_key b.load.example rb0 rsa
+  load_new_key b.load.example eb0 ed25519
+  local u
+  for u in "${SENDERS[@]}"; do admin user add "$u" >/dev/null || die "user add $u failed"; done
+  load_user_set u1@a.load.example ra0
+  load_user_set u2@a.load.example ra0
+  load_user_set u3@b.load.example rb0,eb0
+  load_user_set u4@b.load.example rb0
+  fix_db_permissions
+  LOAD_CUR_A=ra0
+  LOAD_CUR_B="rb0 eb0"
+}
+
+# load_wait_delivered SECONDS: until all LOAD_COUNT messages are in the
+# maildir and the queue is empty, at most SECONDS.
+load_delivered_count() { find "$PF_MAIL/inbox/new" -type f 2>/dev/null | wc -l; }
+load_all_done() { [ "$(load_delivered_count)" -ge "$LOAD_COUNT" ] && pf_queue_empty; }
+load_wait_delivered() {
+  local deadline=$((SECONDS + $1))
+  until load_all_done; do
+    [ "$SECONDS" -lt "$deadline" ] ||
+      die "after $1 s: $(load_delivered_count) of $LOAD_COUNT delivered; queue: $(pf_postqueue -p | tail -n 3)"
+    sleep 0.2
+  done
+}
+
+# load_start_rotator: load_rotator in the background (LOAD_ROTATOR_PID),
+# until load_stop_rotator; killed at exit whatever happens.
+load_start_rotator() {
+  LOAD_ROTATOR_STOP=$E2E_TMP/rotator.stop
+  load_rotator "$LOAD_ROTATOR_STOP" &
+  LOAD_ROTATOR_PID=$!
+  e2e_on_exit "kill $LOAD_ROTATOR_PID"
+}
+
+# load_stop_rotator: asks the rotation to stop, waits (30 s at most) and
+# reports what it did.
+load_stop_rotator() {
+  local i
+  touch "$LOAD_ROTATOR_STOP"
+  for ((i = 0; i < 150; i++)); do kill -0 "$LOAD_ROTATOR_PID" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$LOAD_ROTATOR_PID" 2>/dev/null && die "the key rotation did not stop within 30 s"
+  wait "$LOAD_ROTATOR_PID" || die "key rotation failed: $(cat "$LOAD_ROTATOR_LOG")"
+  note "rotation: $(cat "$LOAD_ROTATOR_LOG"), $(wc -l <"$LOAD_EVENTS") selector changes, $(grep -c TXT "$LOAD_KEYMAP") keys published"
+}
 
 # load_install_wrapper: replaces the harness's argv-recording wrapper (the
 # path the example's argv= line points at) by one that records, per run, its

@@ -65,6 +65,17 @@ class Submitter:
         smtp.login(user, "pw-" + user)
         return smtp
 
+    def keep(self, n, user):
+        """Message n as sent, kept as OUTDIR/N.eml with its sender in
+        OUTDIR/N.user; returns it as it goes on the wire."""
+        msg = make_message(n, user)
+        with open(f"{self.outdir}/{n}.eml", "wb") as f:
+            f.write(msg)
+        with open(f"{self.outdir}/{n}.user", "w") as f:
+            f.write(user + "\n")
+        # smtplib sends bytes as they are: SMTP wants CRLF lines.
+        return msg.replace(b"\n", b"\r\n")
+
     def run_connection(self, numbers, user):
         smtp = None
         try:
@@ -73,13 +84,7 @@ class Submitter:
                     if smtp:
                         smtp.quit()
                     smtp = self.session(user)
-                msg = make_message(n, user)
-                with open(f"{self.outdir}/{n}.eml", "wb") as f:
-                    f.write(msg)
-                with open(f"{self.outdir}/{n}.user", "w") as f:
-                    f.write(user + "\n")
-                # smtplib sends bytes as they are: SMTP wants CRLF lines.
-                wire = msg.replace(b"\n", b"\r\n")
+                wire = self.keep(n, user)
                 refused = smtp.sendmail(user, ["rcpt@dest.example"], wire)
                 if refused:
                     raise RuntimeError(f"message {n} refused: {refused}")
@@ -90,13 +95,20 @@ class Submitter:
                 self.errors.append(f"{user}: {type(e).__name__}: {e}")
 
 
-def main(argv):
+def run(argv, submitter_class, name, usage=__doc__, summary=lambda sub: ""):
+    """The main program of both load submitters: parses PORT COUNT
+    CONNECTIONS OUTDIR USER..., runs CONNECTIONS threads of
+    submitter_class.run_connection (connection c sends messages c,
+    c + CONNECTIONS, ... as USER c mod len(USERs)), reports the errors
+    prefixed with `name`, prints "submitted N in S s" and summary(sub).
+    Returns the exit status: 0, 1 on any error, 2 (after `usage`) on a bad
+    command line."""
     if len(argv) < 6:
-        print(__doc__, file=sys.stderr)
+        print(usage, file=sys.stderr)
         return 2
     port, count, conns, outdir = int(argv[1]), int(argv[2]), int(argv[3]), argv[4]
     users = argv[5:]
-    sub = Submitter(port, count, outdir, users)
+    sub = submitter_class(port, count, outdir, users)
     threads = []
     started = time.time()
     for c in range(conns):
@@ -108,10 +120,10 @@ def main(argv):
         t.join()
     took = time.time() - started
     for e in sub.errors:
-        print("load_submit.py: " + e, file=sys.stderr)
-    print(f"submitted {count} in {took:.1f} s")
+        print(f"{name}: " + e, file=sys.stderr)
+    print(f"submitted {count} in {took:.1f} s{summary(sub)}")
     return 1 if sub.errors else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run(sys.argv, Submitter, "load_submit.py"))

@@ -13,7 +13,9 @@
 #     rebuilt header fields and body are the bytes Postfix delivered;
 #   - an unknown user's mail unsigned; a database the milter cannot read,
 #     and a stopped milter, answer 4xx (nothing accepted unsigned), and the
-#     retried message is signed; a key added while running is used at once.
+#     retried message is signed; a key added while running is used at once;
+#   - a cluster replica not confirmed within max-staleness: 4xx, or
+#     unsigned with --on-error pass; signed again once confirmed.
 # Needs root and Debian's postfix, dovecot-core, swaks, libopendkim-dev.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +23,7 @@ set -euo pipefail
 . "$(dirname "$0")/milter_lib.sh"
 
 e2e_init milter
-for cmd in postfix postconf postqueue swaks dovecot setpriv cc; do
+for cmd in postfix postconf postqueue swaks dovecot setpriv cc sqlite3; do
   command -v "$cmd" >/dev/null || die "$cmd not installed (scripts/install-deps e2e)"
 done
 [ -x "$DKIM_BUILD/dkim-filter-milter" ] || die "$DKIM_BUILD/dkim-filter-milter not built (libmilter-dev)"
@@ -196,7 +198,39 @@ mt_start --default-user alice@customer-a.example
 submit alice@customer-a.example alice@customer-a.example alice@customer-a.example stopped
 verify_signed "$(wait_delivered stopped)" 2
 
+# 10. max-staleness: the database given a cluster node's sync record (as
+#     dkim-filter-sync keeps it in a replica, db/cluster/replica.cpp),
+#     confirmed two hours ago: deferred (4xx) under the default 3600 s;
+#     with --on-error pass delivered unsigned; confirmed again (a commit,
+#     seen without a restart): signed.
+sqlite3 "$E2E_DB" "CREATE TABLE cluster_sync (id INTEGER PRIMARY KEY CHECK (id = 1), cluster_id TEXT NOT NULL,
+  last_seq INTEGER NOT NULL, confirmed INTEGER NOT NULL);
+  INSERT INTO cluster_sync VALUES (1, 'e2e', 1, $(($(date +%s) - 7200)))" || die "cannot fake a replica"
+fix_db_permissions
+if (submit alice@customer-a.example alice@customer-a.example alice@customer-a.example stale) 2>/dev/null; then
+  die "message accepted from a replica confirmed 2 h ago"
+fi
+grep -q -E '^<[~*]\* +4[0-9][0-9] ' "$E2E_TMP/swaks-stale.log" || die "stale replica, no 4xx: $(tail -n 5 "$E2E_TMP/swaks-stale.log")"
+grep -q 'error=.*last confirmed current [0-9]* s ago, more than max-staleness 3600.* decision=tempfail reason=error' \
+  "$MT_LOG" || die "no staleness log line: $(tail -n 2 "$MT_LOG")"
+mt_stop TERM
+mt_start --default-user alice@customer-a.example --on-error pass
+submit alice@customer-a.example alice@customer-a.example alice@customer-a.example stalepass
+msg=$(wait_delivered stalepass)
+message_intact "$E2E_TMP/sent-stalepass.eml" "$msg"
+verify_unsigned "$msg"
+grep -q 'error=.*more than max-staleness 3600.* decision=unsigned reason=error' "$MT_LOG" ||
+  die "stale replica with --on-error pass: $(tail -n 1 "$MT_LOG")"
+mt_stop TERM
+mt_start --default-user alice@customer-a.example
+sqlite3 "$E2E_DB" "UPDATE cluster_sync SET confirmed = $(date +%s)" || die "cannot confirm the replica"
+fix_db_permissions
+submit alice@customer-a.example alice@customer-a.example alice@customer-a.example fresh
+verify_signed "$(wait_delivered fresh)" 2
+note "max-staleness: stale replica deferred (4xx), unsigned with --on-error pass, signed once confirmed"
+
 ! grep -q 'status=bounced' "$PF_LOG" || die "a message bounced: $(grep 'status=bounced' "$PF_LOG")"
 wait_until 20 "an empty queue" pf_queue_empty
 echo "PASS [milter]: submission, submissions and local sendmail signed; $n corpus messages verified by three" \
-  "verifiers in relaxed and simple; unknown user unsigned; unreadable database and stopped milter deferred (4xx)"
+  "verifiers in relaxed and simple; unknown user unsigned; unreadable database, stopped milter and stale" \
+  "replica deferred (4xx)"

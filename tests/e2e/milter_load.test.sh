@@ -33,38 +33,14 @@ done
 ensure_filter_user
 make_db
 
-LOAD_EVENTS=$E2E_TMP/events.txt
-LOAD_KEYMAP=$E2E_TMP/keymap.txt
-LOAD_ADMIN_ERR=$E2E_TMP/admin.err
-LOAD_ROTATOR_LOG=$E2E_TMP/rotator.log
-: >"$LOAD_EVENTS"
-: >"$LOAD_KEYMAP"
-: >"$LOAD_ADMIN_ERR"
-: >"$LOAD_ROTATOR_LOG"
-E2E_LOGS+=("$LOAD_ADMIN_ERR" "$LOAD_ROTATOR_LOG")
-load_make_pool
-
-load_new_key a.load.example ra0 rsa
-load_new_key b.load.example rb0 rsa
-load_new_key b.load.example eb0 ed25519
-for u in "${SENDERS[@]}"; do admin user add "$u" >/dev/null || die "user add $u failed"; done
-load_user_set u1@a.load.example ra0
-load_user_set u2@a.load.example ra0
-load_user_set u3@b.load.example rb0,eb0
-load_user_set u4@b.load.example rb0
-fix_db_permissions
-LOAD_CUR_A=ra0
-LOAD_CUR_B="rb0 eb0"
+load_init_state
 
 mt_setup
 mt_start
 pf_start
 dovecot_start "${SENDERS[@]}"
 
-stop=$E2E_TMP/rotator.stop
-load_rotator "$stop" &
-rotator=$!
-e2e_on_exit "kill $rotator"
+load_start_rotator
 
 mkdir -p "$E2E_TMP/sent"
 start=$SECONDS
@@ -91,9 +67,7 @@ done
 
 wait "$submitter" || die "submission failed: $(tail -n 5 "$E2E_TMP/submit.log")"
 note "$(cat "$E2E_TMP/submit.log")"
-delivered_count() { find "$PF_MAIL/inbox/new" -type f 2>/dev/null | wc -l; }
-all_done() { [ "$(delivered_count)" -ge "$LOAD_COUNT" ] && pf_queue_empty; }
-wait_until "$LOAD_WAIT" "delivery of all $LOAD_COUNT messages and an empty queue" all_done
+load_wait_delivered "$LOAD_WAIT"
 took=$((SECONDS - start))
 
 # The last milter's own CPU time per message it signed (a figure, not a
@@ -103,10 +77,7 @@ since_start=$(awk '/listening on/ { n = 0 } /decision=signed/ { n++ } END { prin
 note "milter CPU: $(awk -v t=$((utime + stime)) -v hz="$(getconf CLK_TCK)" -v n="$since_start" \
   'BEGIN { printf "%.2f ms per message over %d messages", n ? 1000 * t / hz / n : 0, n }')"
 
-touch "$stop"
-wait_until 30 "the key rotation to stop" bash -c "! kill -0 $rotator 2>/dev/null"
-wait "$rotator" || die "key rotation failed: $(cat "$LOAD_ROTATOR_LOG")"
-note "rotation: $(cat "$LOAD_ROTATOR_LOG"), $(wc -l <"$LOAD_EVENTS") selector changes, $(grep -c TXT "$LOAD_KEYMAP") keys published"
+load_stop_rotator
 
 ! grep -q 'status=bounced' "$PF_LOG" || die "a message bounced: $(grep -m 1 'status=bounced' "$PF_LOG")"
 local_sent=$(grep -c 'relay=virtual.*status=sent' "$PF_LOG" || true)

@@ -17,11 +17,10 @@ Prints "submitted N in S s, R deferred and retried"; exit 1 on failure.
 import os
 import smtplib
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from load_submit import PER_SESSION, Submitter, make_message  # noqa: E402
+from load_submit import PER_SESSION, Submitter, run  # noqa: E402
 
 MAX_ATTEMPTS = 300  # x RETRY_PAUSE: a milter down for up to a minute
 RETRY_PAUSE = 0.2
@@ -40,12 +39,7 @@ class RetryingSubmitter(Submitter):
         return start, time.time()
 
     def deliver(self, state, n, user):
-        msg = make_message(n, user)
-        with open(f"{self.outdir}/{n}.eml", "wb") as f:
-            f.write(msg)
-        with open(f"{self.outdir}/{n}.user", "w") as f:
-            f.write(user + "\n")
-        wire = msg.replace(b"\n", b"\r\n")
+        wire = self.keep(n, user)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 if state["smtp"] is None or state["sent"] >= PER_SESSION:
@@ -87,26 +81,6 @@ class RetryingSubmitter(Submitter):
                 self.errors.append(f"{user}: {type(e).__name__}: {e}")
 
 
-def main(argv):
-    if len(argv) < 6:
-        print(__doc__, file=sys.stderr)
-        return 2
-    port, count, conns, outdir = int(argv[1]), int(argv[2]), int(argv[3]), argv[4]
-    users = argv[5:]
-    sub = RetryingSubmitter(port, count, outdir, users)
-    threads = []
-    started = time.time()
-    for c in range(conns):
-        t = threading.Thread(target=sub.run_connection, args=(list(range(c, count, conns)), users[c % len(users)]))
-        t.start()
-        threads.append(t)
-    for t in threads:
-        t.join()
-    for e in sub.errors:
-        print("milter_load_submit.py: " + e, file=sys.stderr)
-    print(f"submitted {count} in {time.time() - started:.1f} s, {sub.retried} deferred and retried")
-    return 1 if sub.errors else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run(sys.argv, RetryingSubmitter, "milter_load_submit.py", __doc__,
+                 lambda sub: f", {sub.retried} deferred and retried"))

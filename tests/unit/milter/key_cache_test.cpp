@@ -2,6 +2,7 @@
 #include "filter/milter/key_cache.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -20,7 +21,22 @@ policy::Request request(const std::string& user, const std::string& from = "Alic
   return r;
 }
 
-class KeyCacheTest : public test::DatabaseTest {};
+class KeyCacheTest : public test::DatabaseTest {
+ protected:
+  // What dkim-filter-sync leaves in a replica (db/cluster/replica.cpp): the
+  // sync record, confirmed at `confirmed`; later calls confirm it again.
+  void confirm_replica(long long confirmed) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    std::string sql =
+        "CREATE TABLE IF NOT EXISTS cluster_sync (id INTEGER PRIMARY KEY CHECK (id = 1), cluster_id TEXT NOT "
+        "NULL, last_seq INTEGER NOT NULL, confirmed INTEGER NOT NULL); INSERT OR REPLACE INTO cluster_sync "
+        "VALUES (1, 'c1', 7, " +
+        std::to_string(confirmed) + ")";
+    EXPECT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
+};
 
 TEST_F(KeyCacheTest, ParsesAKeyOnceAndReusesIt) {
   KeyCache cache(path_);
@@ -119,6 +135,32 @@ TEST_F(KeyCacheTest, AMissingDatabaseIsAnErrorUntilItComesBack) {
   KeyCache cache(path_);
   EXPECT_THROW(cache.decide(request("alice@example.com")), Error);
   ASSERT_EQ(std::rename(moved.c_str(), path_.c_str()), 0);
+  EXPECT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
+}
+
+TEST_F(KeyCacheTest, AReplicaNotConfirmedWithinMaxStalenessIsAConfigurationProblem) {
+  const long long confirmed = 1'800'000'000;
+  confirm_replica(confirmed);
+  long long now = confirmed + 3600;
+  KeyCache cache(path_, 3600, 4096, [&] { return now; });
+  EXPECT_TRUE(cache.decide(request("alice@example.com")).decision.sign) << "within max-staleness";
+  now = confirmed + 3601;
+  try {
+    cache.decide(request("alice@example.com"));
+    FAIL() << "a replica confirmed 3601 s ago signed with max-staleness 3600";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::config);
+    EXPECT_NE(std::string(e.what()).find("last confirmed current 3601 s ago, more than max-staleness 3600"),
+              std::string::npos)
+        << e.what();
+  }
+  // dkim-filter-sync confirms it again (a commit): the next message signs.
+  confirm_replica(now);
+  EXPECT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
+}
+
+TEST_F(KeyCacheTest, ASingleNodeDatabaseIsNeverStale) {
+  KeyCache cache(path_, 1, 4096, [] { return 4'000'000'000LL; });
   EXPECT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
 }
 

@@ -49,7 +49,7 @@ class MilterOptionsTest : public ::testing::Test {
   const std::string every_option_ =
       "db = /tmp/x.db\nsendmail = /usr/sbin/sendmail\non-error = pass\nlog = stderr\n"
       "default-user = alice@example.com\nspool-dir = /tmp\nexpire = 3600\ncanon = simple/simple\n"
-      "socket = inet:8891@127.0.0.1\n";
+      "socket = inet:8891@127.0.0.1\nmax-staleness = 600\n";
   std::string dir_, config_;
 };
 
@@ -62,6 +62,7 @@ TEST_F(MilterOptionsTest, OneFileServesBothBinaries) {
   EXPECT_EQ(o->on_error, app::OnError::pass);
   EXPECT_EQ(o->default_user, "alice@example.com");
   EXPECT_EQ(o->expire_seconds, 3600);
+  EXPECT_EQ(o->max_staleness, 600);
   // dkim-filter reads the same file without complaint.
   std::vector<std::string> args = {"dkim-filter", "--config", config_, "--stdout"};
   std::vector<char*> argv;
@@ -110,6 +111,10 @@ TEST_F(MilterOptionsTest, BadValuesAreUsageErrors) {
             ErrorKind::usage);
   EXPECT_EQ(kind_of([&] {
               parse({"--config", config_, "--socket", "inet:1", "--expire", "-1"});
+            }),
+            ErrorKind::usage);
+  EXPECT_EQ(kind_of([&] {
+              parse({"--config", config_, "--socket", "inet:1", "--max-staleness", "0"});
             }),
             ErrorKind::usage);
 }
