@@ -219,8 +219,7 @@ void fill_public_keys(sqlite3* db) {
 }
 
 void migrate(sqlite3* db, const std::string& path) {
-  exec(db, "BEGIN IMMEDIATE");
-  try {
+  run_transaction(db, "BEGIN IMMEDIATE", [&] {
     int version = static_cast<int>(query_integer(db, "PRAGMA user_version"));
     if (version > current_schema_version())
       fail(ErrorKind::config, path + " has schema version " + std::to_string(version) +
@@ -231,6 +230,26 @@ void migrate(sqlite3* db, const std::string& path) {
       if (m.version == 2) fill_public_keys(db);
       exec(db, "PRAGMA user_version = " + std::to_string(m.version));
     }
+  });
+}
+
+// The version a reader requires: exactly this program's.
+void check_reader_version(int version, const std::string& path) {
+  if (version == 0) fail(ErrorKind::config, path + " is not initialised (run dkim-filter-admin init)");
+  if (version > current_schema_version())
+    fail(ErrorKind::config, path + " has schema version " + std::to_string(version) +
+                                ", newer than this program's " + std::to_string(current_schema_version()));
+  if (version < current_schema_version())
+    fail(ErrorKind::config, path + " has old schema version " + std::to_string(version) +
+                                " (run dkim-filter-admin init to upgrade it)");
+}
+
+}  // namespace
+
+void run_transaction(sqlite3* db, const std::string& begin, const std::function<void()>& body) {
+  exec(db, begin);
+  try {
+    body();
     exec(db, "COMMIT");
   } catch (...) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -238,26 +257,22 @@ void migrate(sqlite3* db, const std::string& path) {
   }
 }
 
-}  // namespace
-
 std::string default_db_path() {
   const char* env = std::getenv("DKIM_FILTER_DB");
   return env && *env ? std::string(env) : std::string(kDefaultPath);
 }
 
-KeyStore::KeyStore(std::string path, std::unique_ptr<Impl> impl)
-    : path_(std::move(path)), impl_(std::move(impl)) {}
+KeyStore::KeyStore(std::string path, std::unique_ptr<Backend> backend)
+    : path_(std::move(path)), backend_(std::move(backend)) {}
 KeyStore::KeyStore(KeyStore&&) noexcept = default;
 KeyStore& KeyStore::operator=(KeyStore&&) noexcept = default;
 KeyStore::~KeyStore() = default;
 
 KeyStore KeyStore::with_backend(std::string label, std::unique_ptr<Backend> backend) {
-  KeyStore store(std::move(label), nullptr);
-  store.backend_ = std::move(backend);
-  return store;
+  return KeyStore(std::move(label), std::move(backend));
 }
 
-int KeyStore::schema_version() const { return backend_ ? backend_->schema_version() : impl_->version; }
+int KeyStore::schema_version() const { return backend_->schema_version(); }
 
 KeyStore KeyStore::open_reader(const std::string& path) {
   struct stat st = stat_database(path);
@@ -265,38 +280,30 @@ KeyStore KeyStore::open_reader(const std::string& path) {
   // whole machine can read.
   check_private(path, st);
   check_readable(path, st);
-  auto impl = std::make_unique<Impl>();
-  impl->db = open_sqlite(path, SQLITE_OPEN_READONLY);
+  SqlitePtr db = open_sqlite(path, SQLITE_OPEN_READONLY);
+  int version = 0;
   try {
-    impl->version = static_cast<int>(query_integer(impl->db.get(), "PRAGMA user_version"));
+    version = static_cast<int>(query_integer(db.get(), "PRAGMA user_version"));
   } catch (const Error&) {
-    explain_open_failure(impl->db.get(), path);
+    explain_open_failure(db.get(), path);
     throw;
   }
-  if (impl->version == 0) fail(ErrorKind::config, path + " is not initialised (run dkim-filter-admin init)");
-  if (impl->version > current_schema_version())
-    fail(ErrorKind::config, path + " has schema version " + std::to_string(impl->version) +
-                                ", newer than this program's " + std::to_string(current_schema_version()));
-  if (impl->version < current_schema_version())
-    fail(ErrorKind::config, path + " has old schema version " + std::to_string(impl->version) +
-                                " (run dkim-filter-admin init to upgrade it)");
-  return KeyStore(path, std::move(impl));
+  check_reader_version(version, path);
+  return KeyStore(path, std::make_unique<SqliteBackend>(std::move(db), false, version));
 }
 
 KeyStore KeyStore::open_writer(const std::string& path) {
   stat_database(path);
-  auto impl = std::make_unique<Impl>();
-  impl->db = open_sqlite(path, SQLITE_OPEN_READWRITE);
-  impl->writer = true;
+  SqlitePtr db = open_sqlite(path, SQLITE_OPEN_READWRITE);
   try {
-    use_rollback_journal(impl->db.get(), path);
+    use_rollback_journal(db.get(), path);
   } catch (const Error&) {
-    explain_open_failure(impl->db.get(), path);
+    explain_open_failure(db.get(), path);
     throw;
   }
-  migrate(impl->db.get(), path);
-  impl->version = static_cast<int>(query_integer(impl->db.get(), "PRAGMA user_version"));
-  return KeyStore(path, std::move(impl));
+  migrate(db.get(), path);
+  int version = static_cast<int>(query_integer(db.get(), "PRAGMA user_version"));
+  return KeyStore(path, std::make_unique<SqliteBackend>(std::move(db), true, version));
 }
 
 KeyStore KeyStore::create(const std::string& path) {
@@ -323,7 +330,7 @@ KeyStore KeyStore::create(const std::string& path) {
 }
 
 void KeyStore::require_writer() const {
-  if (!backend_ && !impl_->writer) fail(ErrorKind::internal, "database opened read-only");
+  if (!backend_->writable()) fail(ErrorKind::internal, "database opened read-only");
 }
 
 // ---- lookups --------------------------------------------------------------
@@ -341,15 +348,50 @@ std::optional<KeyRecord> read_one_key(Statement& st) {
 }  // namespace
 
 std::optional<KeyRecord> KeyStore::find_key(std::string_view domain, std::string_view selector) {
-  if (backend_) return backend_->find_key(domain, selector);
-  auto& st = impl_->stmt(impl_->find_key, kFindKeySql);
+  return backend_->find_key(domain, selector);
+}
+
+std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std::string_view slot) {
+  return backend_->find_signing_key(domain, slot);
+}
+
+bool KeyStore::has_key(std::string_view domain, std::string_view selector) {
+  return backend_->has_active_key(domain, selector);
+}
+
+std::optional<policy::UserRecord> KeyStore::user_by_login(std::string_view login) {
+  // The same normalisation as `user add`, without its refusals: a name no
+  // user can have is an unknown user, an ordinary answer (no exception on
+  // the per-message path).
+  std::optional<std::string> name = policy::login_lookup_name(login);
+  if (!name) return std::nullopt;
+  return backend_->login_user(*name);
+}
+
+std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address) {
+  std::optional<IpRange> ip;
+  if (address.find('/') == std::string_view::npos) ip = mail::parse_ip_range(address);
+  if (!ip) return std::nullopt;
+  std::vector<std::string> names;
+  names.reserve(static_cast<size_t>(ip->max_prefix()) + 1);
+  for (int prefix = 0; prefix <= ip->max_prefix(); ++prefix) names.push_back(ip->masked(prefix).name());
+  return backend_->ip_user(names);
+}
+
+void KeyStore::read_transaction(const std::function<void()>& body) { backend_->read_transaction(body); }
+
+std::vector<std::string> KeyStore::lookup_query_plans() { return backend_->lookup_query_plans(); }
+
+// ---- the SQLite file's lookups ---------------------------------------------
+
+std::optional<KeyRecord> SqliteBackend::find_key(std::string_view domain, std::string_view selector) {
+  auto& st = stmt(find_key_, kFindKeySql);
   st.bind(1, domain).bind(2, selector);
   return read_one_key(st);
 }
 
-std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std::string_view slot) {
-  if (backend_) return backend_->find_signing_key(domain, slot);
-  auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
+std::optional<KeyRecord> SqliteBackend::find_signing_key(std::string_view domain, std::string_view slot) {
+  auto& st = stmt(find_signing_key_, kFindSigningKeySql);
   st.bind(1, domain).bind(2, slot);
   std::optional<KeyRecord> key;
   if (st.step()) {
@@ -368,46 +410,31 @@ std::optional<KeyRecord> KeyStore::find_signing_key(std::string_view domain, std
   return key;
 }
 
-bool KeyStore::has_key(std::string_view domain, std::string_view selector) {
+bool SqliteBackend::has_active_key(std::string_view domain, std::string_view slot) {
   // The signing-key statement itself: the filter prepares one statement
   // for keys, not two (each prepare costs more than the search).
-  if (backend_) return backend_->has_active_key(domain, selector);
-  auto& st = impl_->stmt(impl_->find_signing_key, kFindSigningKeySql);
-  bool found = st.bind(1, domain).bind(2, selector).step();
+  auto& st = stmt(find_signing_key_, kFindSigningKeySql);
+  bool found = st.bind(1, domain).bind(2, slot).step();
   st.reset();
   return found;
 }
 
-std::optional<policy::UserRecord> KeyStore::user_by_login(std::string_view login) {
-  // The same normalisation as `user add`, without its refusals: a name no
-  // user can have is an unknown user, an ordinary answer (no exception on
-  // the per-message path).
-  std::optional<std::string> name = policy::login_lookup_name(login);
-  if (!name) return std::nullopt;
-  if (backend_) return backend_->login_user(*name);
-  auto& st = impl_->stmt(impl_->user_by_login, kUserByLoginSql);
-  st.bind(1, *name);
+std::optional<policy::UserRecord> SqliteBackend::login_user(std::string_view name) {
+  auto& st = stmt(user_by_login_, kUserByLoginSql);
+  st.bind(1, name);
   std::optional<policy::UserRecord> user;
   if (st.step()) user = read_user(st);
   st.reset();
   return user;
 }
 
-std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address) {
-  std::optional<IpRange> ip;
-  if (address.find('/') == std::string_view::npos) ip = mail::parse_ip_range(address);
-  if (!ip) return std::nullopt;
-  if (backend_) {
-    std::vector<std::string> names;
-    for (int prefix = 0; prefix <= ip->max_prefix(); ++prefix) names.push_back(ip->masked(prefix).name());
-    return backend_->ip_user(names);
-  }
-  auto& st = impl_->stmt(impl_->user_by_ip, kUserByIpSql);
-  for (int prefix = 0; prefix <= 128; ++prefix) {
-    if (prefix <= ip->max_prefix())
-      st.bind(prefix + 1, ip->masked(prefix).name());
+std::optional<policy::UserRecord> SqliteBackend::ip_user(const std::vector<std::string>& names) {
+  auto& st = stmt(user_by_ip_, kUserByIpSql);
+  for (size_t i = 0; i < 129; ++i) {
+    if (i < names.size())
+      st.bind(static_cast<int>(i) + 1, names[i]);
     else
-      st.bind_null(prefix + 1);
+      st.bind_null(static_cast<int>(i) + 1);
   }
   std::optional<policy::UserRecord> user;
   if (st.step()) user = read_user(st);
@@ -415,23 +442,14 @@ std::optional<policy::UserRecord> KeyStore::user_by_ip(std::string_view address)
   return user;
 }
 
-void KeyStore::read_transaction(const std::function<void()>& body) {
-  if (backend_) return backend_->read_transaction(body);
-  exec(impl_->db.get(), "BEGIN DEFERRED");
-  try {
-    body();
-    exec(impl_->db.get(), "COMMIT");
-  } catch (...) {
-    sqlite3_exec(impl_->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+void SqliteBackend::read_transaction(const std::function<void()>& body) {
+  run_transaction(db_.get(), "BEGIN DEFERRED", body);
 }
 
-std::vector<std::string> KeyStore::lookup_query_plans() {
+std::vector<std::string> SqliteBackend::lookup_query_plans() {
   std::vector<std::string> plans;
-  if (backend_) return plans;  // the filter reads only the SQLite file
   for (const std::string* sql : {&kFindSigningKeySql, &kUserByLoginSql, &kUserByIpSql}) {
-    Statement st(impl_->db.get(), "EXPLAIN QUERY PLAN " + *sql);
+    Statement st(db_.get(), "EXPLAIN QUERY PLAN " + *sql);
     std::string plan;
     while (st.step()) plan += (plan.empty() ? "" : "; ") + st.text(3);
     plans.push_back(plan);

@@ -71,8 +71,9 @@ class KeyStore : public policy::Directory {
   /// directory 0750 if missing), then as open_writer.
   static KeyStore create(const std::string& path);
 
-  /// Another home for the same data (cluster mode: PostgreSQL,
-  /// db/cluster/pg_store.h). KeyStore keeps every refusal and the callers'
+  /// Where the rows live: the SQLite file (SqliteBackend, opened by the
+  /// three functions above) or, in cluster mode, PostgreSQL
+  /// (db/cluster/pg_store.h). KeyStore keeps every refusal and the callers'
   /// contract; a backend only stores and finds rows.
   class Backend;
   /// A writer on `backend`; `label` names it in messages (a redacted URL).
@@ -144,21 +145,20 @@ class KeyStore : public policy::Directory {
   std::vector<policy::UserRecord> list_users(std::string_view domain = {});
 
  private:
-  struct Impl;
-  KeyStore(std::string path, std::unique_ptr<Impl> impl);
+  KeyStore(std::string path, std::unique_ptr<Backend> backend);
   void require_writer() const;
-  void insert_key(const KeyRecord& key, const std::string& slot, long long created);
   std::string path_;
-  std::unique_ptr<Impl> impl_;        // the SQLite file, or null with a backend
-  std::unique_ptr<Backend> backend_;  // null for the SQLite file
+  std::unique_ptr<Backend> backend_;  // never null
 };
 
-/// Rows in and out of a store other than the SQLite file. Calls arrive
-/// already validated by KeyStore; the backend answers and writes as told.
+/// Rows in and out of a store. Calls arrive already validated by KeyStore;
+/// the backend answers and writes as told.
 class KeyStore::Backend {
  public:
   virtual ~Backend() = default;
   virtual int schema_version() = 0;
+  /// False for a store opened to read only (KeyStore then refuses writes).
+  virtual bool writable() const { return true; }
   virtual std::optional<KeyRecord> find_key(std::string_view domain, std::string_view selector) = 0;
   virtual std::optional<KeyRecord> find_signing_key(std::string_view domain, std::string_view slot) = 0;
   /// Whether the slot has an active key (no private key is read).
@@ -182,6 +182,15 @@ class KeyStore::Backend {
   virtual void put_user(const policy::UserRecord& user, int ip_prefix) = 0;
   virtual bool delete_user(std::string_view name) = 0;
   virtual std::vector<policy::UserRecord> list_users(std::string_view domain) = 0;
+
+  // What only the SQLite file has (see KeyStore's methods of the same
+  // names); another store answers as one without them: the filter never
+  // reads it (no query plans), and the cluster itself is not a node's
+  // replica (no confirmation time).
+  virtual long long data_version() { return 0; }
+  virtual void release_memory() {}
+  virtual std::vector<std::string> lookup_query_plans() { return {}; }
+  virtual std::optional<long long> replica_confirmed() { return std::nullopt; }
 };
 
 }  // namespace dkim::db

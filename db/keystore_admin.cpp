@@ -43,15 +43,7 @@ policy::UserRecord read_user(const Statement& st) {
 
 void KeyStore::transaction(const std::function<void()>& body) {
   require_writer();
-  if (backend_) return backend_->transaction(body);
-  exec(impl_->db.get(), "BEGIN IMMEDIATE");
-  try {
-    body();
-    exec(impl_->db.get(), "COMMIT");
-  } catch (...) {
-    sqlite3_exec(impl_->db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  backend_->transaction(body);
 }
 
 KeyRecord read_key(const Statement& st) {
@@ -74,9 +66,7 @@ KeyRecord read_key(const Statement& st) {
 }
 
 bool KeyStore::has_selector(std::string_view domain, std::string_view selector) {
-  if (backend_) return backend_->has_selector(domain, selector);
-  Statement st(impl_->db.get(), "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2");
-  return st.bind(1, domain).bind(2, selector).step();
+  return backend_->has_selector(domain, selector);
 }
 
 void KeyStore::add_key(const KeyRecord& key) {
@@ -84,43 +74,80 @@ void KeyStore::add_key(const KeyRecord& key) {
   if (has_selector(key.domain, key.selector))
     refuse("domain " + key.domain + " already has a key for selector " + key.selector +
            " (delete it first, or use a new selector to rotate keys)");
-  std::string slot = key.slot.empty() ? key.selector : key.slot;
-  if (key.state == KeyState::active && has_key(key.domain, slot))
-    refuse("slot " + slot + " of domain " + key.domain + " already has an active key (use key rotate)");
-  insert_key(key, slot, key.created ? key.created : static_cast<long long>(std::time(nullptr)));
+  KeyRecord row = key;
+  if (row.slot.empty()) row.slot = key.selector;
+  if (key.state == KeyState::active && has_key(key.domain, row.slot))
+    refuse("slot " + row.slot + " of domain " + key.domain + " already has an active key (use key rotate)");
+  if (!row.created) row.created = static_cast<long long>(std::time(nullptr));
+  if (row.state == KeyState::active && !row.activated) row.activated = row.created;
+  if (row.state != KeyState::active) row.activated = 0;
+  backend_->insert_key(row);
 }
 
-void KeyStore::insert_key(const KeyRecord& key, const std::string& slot, long long now) {
-  if (backend_) {
-    KeyRecord row = key;
-    row.slot = slot;
-    row.created = now;
-    if (row.state == KeyState::active && !row.activated) row.activated = now;
-    if (row.state != KeyState::active) row.activated = 0;
-    return backend_->insert_key(row);
-  }
+void KeyStore::update_lifecycle(const KeyRecord& key) {
+  require_writer();
+  if (!backend_->update_lifecycle(key))
+    refuse("no key for selector " + key.selector + " of domain " + key.domain);
+}
+
+bool KeyStore::selector_was_used(std::string_view domain, std::string_view selector) {
+  return backend_->selector_was_used(domain, selector);
+}
+
+bool KeyStore::delete_key(std::string_view domain, std::string_view selector) {
+  require_writer();
+  return backend_->delete_key(domain, selector);
+}
+
+std::vector<KeyRecord> KeyStore::list_keys(std::string_view domain) { return backend_->list_keys(domain); }
+
+std::optional<policy::UserRecord> KeyStore::find_user(std::string_view name) {
+  return backend_->find_user(name);
+}
+
+void KeyStore::put_user(const policy::UserRecord& user, int ip_prefix, bool replace) {
+  require_writer();
+  if (!replace && find_user(user.name)) refuse("user " + user.name + " already exists");
+  backend_->put_user(user, ip_prefix);
+}
+
+bool KeyStore::delete_user(std::string_view name) {
+  require_writer();
+  return backend_->delete_user(name);
+}
+
+std::vector<policy::UserRecord> KeyStore::list_users(std::string_view domain) {
+  return backend_->list_users(domain);
+}
+
+// ---- the SQLite file's rows ------------------------------------------------
+
+void SqliteBackend::transaction(const std::function<void()>& body) {
+  run_transaction(db_.get(), "BEGIN IMMEDIATE", body);
+}
+
+bool SqliteBackend::has_selector(std::string_view domain, std::string_view selector) {
+  Statement st(db_.get(), "SELECT 1 FROM keys WHERE domain = ?1 AND selector = ?2");
+  return st.bind(1, domain).bind(2, selector).step();
+}
+
+void SqliteBackend::insert_key(const KeyRecord& key) {
   Statement st(
-      impl_->db.get(),
+      db_.get(),
       "INSERT INTO keys (domain, selector, type, bits, private_pem, canon, created, public_key, slot, "
       "state, activated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   st.bind(1, key.domain).bind(2, key.selector).bind(3, crypto::key_type_name(key.type));
   st.bind(4, static_cast<long long>(key.bits)).bind(5, key.private_pem).bind(6, key.canon);
-  st.bind(7, now).bind(8, key.public_key).bind(9, slot).bind(10, key_state_name(key.state));
-  if (key.state == KeyState::active)
-    st.bind(11, key.activated ? key.activated : now);
+  st.bind(7, key.created).bind(8, key.public_key).bind(9, key.slot).bind(10, key_state_name(key.state));
+  if (key.activated)
+    st.bind(11, key.activated);
   else
     st.bind_null(11);
   st.run();
 }
 
-void KeyStore::update_lifecycle(const KeyRecord& key) {
-  require_writer();
-  if (backend_) {
-    if (!backend_->update_lifecycle(key))
-      refuse("no key for selector " + key.selector + " of domain " + key.domain);
-    return;
-  }
-  Statement st(impl_->db.get(),
+bool SqliteBackend::update_lifecycle(const KeyRecord& key) {
+  Statement st(db_.get(),
                "UPDATE keys SET state = ?3, activated = ?4, retired = ?5, revoked = ?6, published = ?7, "
                "dns_seen = ?8 WHERE domain = ?1 AND selector = ?2");
   st.bind(1, key.domain).bind(2, key.selector).bind(3, key_state_name(key.state));
@@ -133,52 +160,43 @@ void KeyStore::update_lifecycle(const KeyRecord& key) {
     ++i;
   }
   st.run();
-  if (sqlite3_changes(impl_->db.get()) == 0)
-    refuse("no key for selector " + key.selector + " of domain " + key.domain);
+  return sqlite3_changes(db_.get()) > 0;
 }
 
-bool KeyStore::selector_was_used(std::string_view domain, std::string_view selector) {
-  if (backend_) return backend_->selector_was_used(domain, selector);
-  Statement st(impl_->db.get(), "SELECT 1 FROM used_selectors WHERE domain = ?1 AND selector = ?2");
+bool SqliteBackend::selector_was_used(std::string_view domain, std::string_view selector) {
+  Statement st(db_.get(), "SELECT 1 FROM used_selectors WHERE domain = ?1 AND selector = ?2");
   return st.bind(1, domain).bind(2, selector).step();
 }
 
-bool KeyStore::delete_key(std::string_view domain, std::string_view selector) {
-  require_writer();
-  if (backend_) return backend_->delete_key(domain, selector);
-  Statement st(impl_->db.get(), "DELETE FROM keys WHERE domain = ?1 AND selector = ?2");
+bool SqliteBackend::delete_key(std::string_view domain, std::string_view selector) {
+  Statement st(db_.get(), "DELETE FROM keys WHERE domain = ?1 AND selector = ?2");
   st.bind(1, domain).bind(2, selector).run();
-  if (sqlite3_changes(impl_->db.get()) == 0) return false;
-  Statement remember(impl_->db.get(),
+  if (sqlite3_changes(db_.get()) == 0) return false;
+  Statement remember(db_.get(),
                      "INSERT OR REPLACE INTO used_selectors (domain, selector, deleted) VALUES (?1, ?2, ?3)");
   remember.bind(1, domain).bind(2, selector).bind(3, static_cast<long long>(std::time(nullptr))).run();
   return true;
 }
 
-std::vector<KeyRecord> KeyStore::list_keys(std::string_view domain) {
-  if (backend_) return backend_->list_keys(domain);
-  Statement st(impl_->db.get(), "SELECT " + std::string(kKeyColumns) +
-                                    " FROM keys WHERE ?1 = '' OR domain = ?1 ORDER BY domain, selector");
+std::vector<KeyRecord> SqliteBackend::list_keys(std::string_view domain) {
+  Statement st(db_.get(), "SELECT " + std::string(kKeyColumns) +
+                              " FROM keys WHERE ?1 = '' OR domain = ?1 ORDER BY domain, selector");
   st.bind(1, domain);
   std::vector<KeyRecord> keys;
   while (st.step()) keys.push_back(read_key(st));
   return keys;
 }
 
-std::optional<policy::UserRecord> KeyStore::find_user(std::string_view name) {
-  if (backend_) return backend_->find_user(name);
-  Statement st(impl_->db.get(), "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1");
+std::optional<policy::UserRecord> SqliteBackend::find_user(std::string_view name) {
+  Statement st(db_.get(), "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?1");
   st.bind(1, name);
   if (!st.step()) return std::nullopt;
   return read_user(st);
 }
 
-void KeyStore::put_user(const policy::UserRecord& user, int ip_prefix, bool replace) {
-  require_writer();
-  if (!replace && find_user(user.name)) refuse("user " + user.name + " already exists");
-  if (backend_) return backend_->put_user(user, ip_prefix);
+void SqliteBackend::put_user(const policy::UserRecord& user, int ip_prefix) {
   Statement st(
-      impl_->db.get(),
+      db_.get(),
       "INSERT INTO users (name, kind, domain, selectors, any_domain, reauthenticating, ip_prefix, created) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
       "kind = excluded.kind, domain = excluded.domain, selectors = excluded.selectors, "
@@ -195,18 +213,15 @@ void KeyStore::put_user(const policy::UserRecord& user, int ip_prefix, bool repl
   st.run();
 }
 
-bool KeyStore::delete_user(std::string_view name) {
-  require_writer();
-  if (backend_) return backend_->delete_user(name);
-  Statement st(impl_->db.get(), "DELETE FROM users WHERE name = ?1");
+bool SqliteBackend::delete_user(std::string_view name) {
+  Statement st(db_.get(), "DELETE FROM users WHERE name = ?1");
   st.bind(1, name).run();
-  return sqlite3_changes(impl_->db.get()) > 0;
+  return sqlite3_changes(db_.get()) > 0;
 }
 
-std::vector<policy::UserRecord> KeyStore::list_users(std::string_view domain) {
-  if (backend_) return backend_->list_users(domain);
-  Statement st(impl_->db.get(), "SELECT " + std::string(kUserColumns) +
-                                    " FROM users WHERE ?1 = '' OR domain = ?1 ORDER BY kind, name");
+std::vector<policy::UserRecord> SqliteBackend::list_users(std::string_view domain) {
+  Statement st(db_.get(), "SELECT " + std::string(kUserColumns) +
+                              " FROM users WHERE ?1 = '' OR domain = ?1 ORDER BY kind, name");
   st.bind(1, domain);
   std::vector<policy::UserRecord> users;
   while (st.step()) users.push_back(read_user(st));

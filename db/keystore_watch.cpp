@@ -5,13 +5,12 @@
 
 namespace dkim::db {
 
-long long KeyStore::data_version() {
-  if (backend_) return 0;
-  return query_integer(impl_->db.get(), "PRAGMA data_version");
-}
+long long KeyStore::data_version() { return backend_->data_version(); }
 
-void KeyStore::release_memory() {
-  if (impl_) sqlite3_db_release_memory(impl_->db.get());
-}
+void KeyStore::release_memory() { backend_->release_memory(); }
+
+long long SqliteBackend::data_version() { return query_integer(db_.get(), "PRAGMA data_version"); }
+
+void SqliteBackend::release_memory() { sqlite3_db_release_memory(db_.get()); }
 
 }  // namespace dkim::db

@@ -11,12 +11,12 @@
 
 namespace dkim::db {
 
-std::optional<long long> KeyStore::replica_confirmed() {
-  if (backend_) return std::nullopt;  // the cluster itself, not a node's replica
+std::optional<long long> KeyStore::replica_confirmed() { return backend_->replica_confirmed(); }
+
+std::optional<long long> SqliteBackend::replica_confirmed() {
   constexpr std::string_view kSql = "SELECT confirmed FROM cluster_sync WHERE id = 1";
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(impl_->db.get(), kSql.data(), static_cast<int>(kSql.size()), &raw, nullptr) !=
-      SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_.get(), kSql.data(), static_cast<int>(kSql.size()), &raw, nullptr) != SQLITE_OK) {
     sqlite3_finalize(raw);
     return std::nullopt;
   }

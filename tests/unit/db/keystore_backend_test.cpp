@@ -127,5 +127,14 @@ TEST(KeyStoreBackend, RefusesUnknownKeyAndDuplicateUser) {
   EXPECT_EQ(b.store.schema_version(), 2);
 }
 
+// What only the SQLite file has: a backend store answers as one without it.
+TEST(KeyStoreBackend, AnswersAsAStoreWithoutTheFilesOwnFeatures) {
+  BackendStore b;
+  EXPECT_EQ(b.store.data_version(), 0);
+  b.store.release_memory();
+  EXPECT_TRUE(b.store.lookup_query_plans().empty());
+  EXPECT_FALSE(b.store.replica_confirmed());
+}
+
 }  // namespace
 }  // namespace dkim::db

@@ -190,6 +190,16 @@ TEST_F(KeyStoreTest, HotJournalIsTemporaryForReaderAndRolledBackByWriter) {
   EXPECT_FALSE(reader.find_user("u1"));  // rolled back
 }
 
+// The reader refuses every write in KeyStore, before the file is asked.
+TEST_F(KeyStoreTest, ReaderRefusesWrites) {
+  KeyStore::create(path_);
+  auto reader = KeyStore::open_reader(path_);
+  EXPECT_EQ(kind_of([&] { reader.transaction([] {}); }), ErrorKind::internal);
+  EXPECT_EQ(kind_of([&] { reader.add_key(key("example.com", "s1")); }), ErrorKind::internal);
+  EXPECT_EQ(kind_of([&] { reader.delete_user("u1"); }), ErrorKind::internal);
+  EXPECT_FALSE(reader.has_selector("example.com", "s1"));
+}
+
 TEST_F(KeyStoreTest, FileThatIsNotADatabaseIsNamedSo) {
   {
     std::ofstream out(path_, std::ios::binary);
