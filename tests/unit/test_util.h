@@ -32,9 +32,8 @@ inline std::string lf_to_crlf(const std::string& s) {
   return out;
 }
 
-/// A fixture with a fresh temporary directory, removed afterwards, and a
-/// configuration file written into it with a given mode.
-class ConfigFileTest : public ::testing::Test {
+/// A fixture with a fresh temporary directory `dir_`, removed afterwards.
+class TempDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string tmpl = (std::filesystem::temp_directory_path() / "dkim-test-XXXXXX").string();
@@ -42,13 +41,18 @@ class ConfigFileTest : public ::testing::Test {
     dir_ = tmpl;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string dir_;
+};
+
+/// ... and a configuration file written into it with a given mode.
+class ConfigFileTest : public TempDirTest {
+ protected:
   std::string write(const std::string& text, mode_t mode = 0644) {
     std::string path = dir_ + "/dkim-filter.conf";
     std::ofstream(path) << text;
     ::chmod(path.c_str(), mode);
     return path;
   }
-  std::string dir_;
 };
 
 }  // namespace dkim::test

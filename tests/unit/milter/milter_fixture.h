@@ -10,24 +10,21 @@
 #include <string>
 #include <vector>
 
+#include "../test_util.h"
 #include "db/keystore.h"
 #include "filter/crypto/key.h"
 
 namespace dkim::milter::test {
 
-class DatabaseTest : public ::testing::Test {
+class DatabaseTest : public ::dkim::test::TempDirTest {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "milter-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    TempDirTest::SetUp();
     path_ = dir_ + "/dkim.db";
     auto store = db::KeyStore::create(path_);
     add_key(store, "example.com", "s1");
     add_user(store, "alice@example.com", "example.com", {"s1"});
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   static void add_key(db::KeyStore& store, const std::string& domain, const std::string& selector,
                       const std::string& canon = "relaxed/relaxed") {
     db::KeyRecord k;
@@ -51,7 +48,7 @@ class DatabaseTest : public ::testing::Test {
   }
   db::KeyStore writer() { return db::KeyStore::open_writer(path_); }
 
-  std::string dir_, path_;
+  std::string path_;
 };
 
 }  // namespace dkim::milter::test

@@ -9,26 +9,20 @@
 #include <fstream>
 #include <vector>
 
+#include "../test_util.h"
 #include "filter/app/options.h"
 #include "filter/base/error.h"
 
 namespace dkim::milter {
 namespace {
 
-class MilterOptionsTest : public ::testing::Test {
+class MilterOptionsTest : public ::dkim::test::ConfigFileTest {
  protected:
   void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "milter-options-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ConfigFileTest::SetUp();
     config_ = dir_ + "/dkim-filter.conf";
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void write_config(const std::string& text, mode_t mode = 0644) {
-    std::ofstream(config_) << text;
-    ::chmod(config_.c_str(), mode);
-  }
+  void write_config(const std::string& text, mode_t mode = 0644) { write(text, mode); }
   std::optional<Options> parse(std::vector<std::string> args) {
     args.insert(args.begin(), "dkim-filter-milter");
     std::vector<char*> argv;
@@ -50,7 +44,7 @@ class MilterOptionsTest : public ::testing::Test {
       "db = /tmp/x.db\nsendmail = /usr/sbin/sendmail\non-error = pass\nlog = stderr\n"
       "default-user = alice@example.com\nspool-dir = /tmp\nexpire = 3600\ncanon = simple/simple\n"
       "socket = inet:8891@127.0.0.1\nmax-staleness = 600\n";
-  std::string dir_, config_;
+  std::string config_;
 };
 
 TEST_F(MilterOptionsTest, OneFileServesBothBinaries) {
