@@ -17,8 +17,6 @@
 namespace dkim::db {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
-
 [[noreturn]] void fail(ErrorKind kind, const std::string& what) { throw Error(kind, "keystore: " + what); }
 
 std::string errno_text() { return std::strerror(errno); }
@@ -58,17 +56,6 @@ class TempFile {
   std::string path_;
   bool kept_ = false;
 };
-
-SqlitePtr open_file(const std::string& path, int flags) {
-  use_cleansing_allocator();
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
-  SqlitePtr db(raw);
-  if (rc != SQLITE_OK) throw_sqlite(db.get(), rc, "cannot open " + path);
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  return db;
-}
 
 // Copies every page of `from` into `to` in one step, so in one read
 // transaction of the source (sqlite.org/c3ref/backup_finish.html: a step
@@ -123,7 +110,7 @@ struct stat stat_db(const std::string& path) {
 RestoreResult validate(const std::string& file, const std::string& tmp) {
   RestoreResult r;
   {
-    SqlitePtr db = open_file(tmp, SQLITE_OPEN_READWRITE);
+    SqlitePtr db = open_sqlite(tmp, SQLITE_OPEN_READWRITE);
     std::string check;
     try {
       check = integrity(db.get());
@@ -159,14 +146,14 @@ void backup_database(const std::string& db_path, const std::string& file) {
   struct stat st = stat_db(db_path);
   // The open checks the file the way the admin does (a symbolic link, a
   // missing database) before anything is created.
-  SqlitePtr from = open_file(db_path, SQLITE_OPEN_READONLY);
+  SqlitePtr from = open_sqlite(db_path, SQLITE_OPEN_READONLY);
   TempFile tmp(file, st.st_mode, "tmp");
   // The database's group, so the same people can read the copy; the owner
   // stays whoever runs the backup (root, normally: as the database).
   if (::chown(tmp.path().c_str(), static_cast<uid_t>(-1), st.st_gid) != 0 && errno != EPERM)
     fail(ErrorKind::usage, "cannot set the group of " + tmp.path() + ": " + errno_text());
   {
-    SqlitePtr to = open_file(tmp.path(), SQLITE_OPEN_READWRITE);
+    SqlitePtr to = open_sqlite(tmp.path(), SQLITE_OPEN_READWRITE);
     copy_pages(from.get(), to.get(), "backup of " + db_path);
     exec(to.get(), "PRAGMA journal_mode = DELETE");
     std::string check = integrity(to.get());
@@ -194,8 +181,8 @@ RestoreResult restore_database(const std::string& file, const std::string& db_pa
   {
     // Copied through SQLite, not byte for byte: a backup file that is
     // itself being written is read in one consistent state too.
-    SqlitePtr from = open_file(file, SQLITE_OPEN_READONLY);
-    SqlitePtr to = open_file(tmp.path(), SQLITE_OPEN_READWRITE);
+    SqlitePtr from = open_sqlite(file, SQLITE_OPEN_READONLY);
+    SqlitePtr to = open_sqlite(tmp.path(), SQLITE_OPEN_READWRITE);
     try {
       copy_pages(from.get(), to.get(), "copy of " + file);
     } catch (const Error& e) {
@@ -208,7 +195,7 @@ RestoreResult restore_database(const std::string& file, const std::string& db_pa
   // journal of its own) keeps writers out while the name changes hands.
   SqlitePtr old;
   if (exists) {
-    old = open_file(db_path, SQLITE_OPEN_READWRITE);
+    old = open_sqlite(db_path, SQLITE_OPEN_READWRITE);
     exec(old.get(), "BEGIN EXCLUSIVE");
   }
   if (::rename(tmp.path().c_str(), db_path.c_str()) != 0) {

@@ -21,7 +21,6 @@ namespace {
 
 // Long enough to ride out an admin transaction or a checkpoint, short
 // enough that the MTA's own timeout never fires first.
-constexpr int kBusyTimeoutMs = 5000;
 constexpr std::string_view kDefaultPath = "/var/lib/dkim-filter/dkim.db";
 
 // The filter's per-message queries; each is one index search
@@ -153,17 +152,6 @@ void explain_open_failure(sqlite3* db, const std::string& path) {
   if (ext == SQLITE_READONLY_ROLLBACK)
     fail(ErrorKind::temporary, path + "-journal is a hot journal left by an interrupted write; " +
                                    "run any dkim-filter-admin command (e.g. key list) to roll it back");
-}
-
-SqlitePtr open_sqlite(const std::string& path, int flags) {
-  use_cleansing_allocator();
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
-  SqlitePtr db(raw);
-  if (rc != SQLITE_OK) throw_sqlite(db.get(), rc, "cannot open " + path);
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  return db;
 }
 
 // A rollback journal, not WAL (sqlite.org/pragma.html#pragma_journal_mode):

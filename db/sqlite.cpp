@@ -73,6 +73,17 @@ void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+SqlitePtr open_sqlite(const std::string& path, int flags) {
+  use_cleansing_allocator();
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOFOLLOW, nullptr);
+  SqlitePtr db(raw);
+  if (rc != SQLITE_OK) throw_sqlite(db.get(), rc, "cannot open " + path);
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  return db;
+}
+
 namespace {
 
 // A read-only connection to a database still in WAL mode (until an admin

@@ -24,6 +24,15 @@ using SqlitePtr = std::unique_ptr<sqlite3, SqliteClose>;
 /// corruption are temporary (the MTA retries), the rest internal.
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what);
 
+/// How long every connection waits for another's lock before SQLITE_BUSY.
+constexpr int kBusyTimeoutMs = 5000;
+
+/// Opens `path` with `flags` (SQLITE_OPEN_READONLY or _READWRITE; a
+/// symbolic link is refused, SQLITE_OPEN_NOFOLLOW), after the cleansing
+/// allocator, with extended result codes and the busy timeout. Throws as
+/// throw_sqlite, naming the file.
+SqlitePtr open_sqlite(const std::string& path, int flags);
+
 /// One prepared statement. Bind, step, read, and reset for reuse.
 class Statement {
  public:

@@ -91,12 +91,7 @@ ImportCounts import_sqlite(Connection& c, const std::string& key, const std::str
   // Opening as a writer validates the file and brings it to the current
   // schema, so the columns read below exist.
   { auto store = db::KeyStore::open_writer(sqlite_path); }
-  db::use_cleansing_allocator();
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(sqlite_path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, nullptr);
-  db::SqlitePtr db(raw);
-  if (rc != SQLITE_OK) db::throw_sqlite(db.get(), rc, "cannot open " + sqlite_path);
-  sqlite3_busy_timeout(db.get(), 5000);
+  db::SqlitePtr db = db::open_sqlite(sqlite_path, SQLITE_OPEN_READONLY);
   ImportCounts counts;
   // One read transaction on each side: a consistent copy, all or nothing.
   db::exec(db.get(), "BEGIN");

@@ -33,14 +33,8 @@ const char* const kUserColumns = "kind, domain, selectors, any_domain, reauthent
 
 [[noreturn]] void fail(ErrorKind kind, const std::string& what) { throw Error(kind, "replica: " + what); }
 
-db::SqlitePtr open_sqlite(const std::string& path) {
-  db::use_cleansing_allocator();
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, nullptr);
-  db::SqlitePtr db(raw);
-  if (rc != SQLITE_OK) db::throw_sqlite(db.get(), rc, "cannot open " + path);
-  sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), 5000);
+db::SqlitePtr open_replica(const std::string& path) {
+  db::SqlitePtr db = db::open_sqlite(path, SQLITE_OPEN_READWRITE);
   db::exec(db.get(), "PRAGMA secure_delete = ON");
   return db;
 }
@@ -170,7 +164,7 @@ std::optional<ReplicaState> Replica::peek(const std::string& path) {
 std::optional<Replica> Replica::open(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
-  auto db = open_sqlite(path);
+  auto db = open_replica(path);
   auto state = read_state(db.get());  // the first read rolls back a hot journal
   if (!state) return std::nullopt;
   return Replica(path, std::move(db), *state);
@@ -182,7 +176,7 @@ Replica Replica::snapshot(Connection& c, const std::string& key, const std::stri
   ::unlink(fresh.c_str());
   ::unlink((fresh + "-journal").c_str());
   { auto store = db::KeyStore::create(fresh); }  // the current schema, mode 0640
-  auto db = open_sqlite(fresh);
+  auto db = open_replica(fresh);
   db::exec(db.get(), kSyncTable);
   ReplicaState state{cluster_id, 0, now};
   std::optional<Result> keys, users;
@@ -204,7 +198,7 @@ Replica Replica::snapshot(Connection& c, const std::string& key, const std::stri
   if (::rename(fresh.c_str(), path.c_str()) != 0)
     fail(ErrorKind::config, "cannot rename " + fresh + " to " + path + ": " + std::strerror(errno));
   sync_directory(path);
-  return Replica(path, open_sqlite(path), state);
+  return Replica(path, open_replica(path), state);
 }
 
 long long Replica::apply_changes(Connection& c, const std::string& key, long long now) {
