@@ -15,6 +15,8 @@ namespace {
 
 crypto::Sha256Digest row_digest(const db::KeyRecord& record) {
   crypto::Sha256 h;
+  h.update(record.selector);
+  h.update(std::string_view("\0", 1));
   h.update(record.private_pem);
   h.update(std::string_view("\0", 1));
   h.update(record.canon);
@@ -76,8 +78,9 @@ std::shared_ptr<const LoadedKey> KeyCache::key_for(const policy::KeyRef& ref) {
     ++stats_.reuses;
     return it->second.key;
   }
-  auto record = store_->find_key(ref.domain, ref.selector);
-  if (!record) return nullptr;  // deleted since decide() saw it
+  // ref.selector names a slot; its active key signs (find_signing_key).
+  auto record = store_->find_signing_key(ref.domain, ref.selector);
+  if (!record) return nullptr;  // deleted or retired since decide() saw it
   auto digest = row_digest(*record);
   if (it != entries_.end() && it->second.key->row_digest == digest) {
     crypto::cleanse(record->private_pem);
@@ -100,8 +103,8 @@ std::shared_ptr<const LoadedKey> KeyCache::key_for(const policy::KeyRef& ref) {
     // different, self-consistent key: only the stored public key tells.
     if (!key.matches(published))
       throw Error(ErrorKind::config, "the private key does not match the stored public key (damaged?)");
-    loaded =
-        std::make_shared<const LoadedKey>(LoadedKey{std::move(key), std::move(published), *canon, digest});
+    loaded = std::make_shared<const LoadedKey>(
+        LoadedKey{record->selector, std::move(key), std::move(published), *canon, digest});
   } catch (const Error& e) {
     crypto::cleanse(record->private_pem);
     // dkim-filter(8): "key unusable" is transient, the MTA keeps the message.

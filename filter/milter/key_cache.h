@@ -36,6 +36,10 @@
 namespace dkim::milter {
 
 struct LoadedKey {
+  /// The key's own selector, the s= it signs with: users name the slot,
+  /// whose active key may carry another selector after a rotation
+  /// (dkim-filter-admin(8) "KEY LIFECYCLE").
+  std::string selector;
   crypto::PrivateKey key;
   crypto::PublicKey public_key;  ///< as stored (published): what the self-check verifies against
   Canonicalization canon;

@@ -96,7 +96,7 @@ void Message::sign(std::vector<std::string>& fields) {
     const LoadedKey& key = *decision_.keys[i];
     SignerOptions so;
     so.domain = refs[i].domain;
-    so.selector = refs[i].selector;
+    so.selector = key.selector;
     so.canon = key.canon;
     so.timestamp = timestamp_;
     if (options_.expire_seconds > 0) so.expiry = timestamp_ + options_.expire_seconds;

@@ -89,6 +89,45 @@ TEST_F(KeyCacheTest, AReplacedKeyIsParsedAgain) {
   EXPECT_NE(after.keys[0]->key.public_key().dns_value(), before.keys[0]->key.public_key().dns_value());
 }
 
+// A user names the slot; after a rotation its active key has another
+// selector, which signs (s=), and the retired key no longer does.
+TEST_F(KeyCacheTest, ARotatedSlotSignsWithItsActiveKey) {
+  KeyCache cache(path_);
+  auto before = cache.decide(request("alice@example.com"));
+  ASSERT_TRUE(before.decision.sign) << before.decision.reason;
+  EXPECT_EQ(before.keys[0]->selector, "s1");
+  {
+    auto store = writer();
+    db::KeyRecord next;
+    next.domain = "example.com";
+    next.selector = "s1-next";
+    next.slot = "s1";
+    next.state = db::KeyState::pending;
+    next.type = crypto::KeyType::ed25519;
+    auto key = crypto::PrivateKey::generate(crypto::KeyType::ed25519);
+    next.private_pem = key.to_pem();
+    next.public_key = key.public_key().dns_value();
+    store.transaction([&] {
+      store.add_key(next);
+      auto old = store.find_key("example.com", "s1");
+      ASSERT_TRUE(old);
+      old->state = db::KeyState::retired;
+      old->retired = 2;
+      store.update_lifecycle(*old);
+      auto fresh = store.find_key("example.com", "s1-next");
+      ASSERT_TRUE(fresh);
+      fresh->state = db::KeyState::active;
+      fresh->activated = 2;
+      store.update_lifecycle(*fresh);
+    });
+  }
+  auto after = cache.decide(request("alice@example.com"));
+  ASSERT_TRUE(after.decision.sign) << after.decision.reason;
+  ASSERT_EQ(after.keys.size(), 1u);
+  EXPECT_EQ(after.keys[0]->selector, "s1-next");
+  EXPECT_NE(after.keys[0].get(), before.keys[0].get());
+}
+
 TEST_F(KeyCacheTest, ADeletedKeyStopsSigning) {
   KeyCache cache(path_);
   ASSERT_TRUE(cache.decide(request("alice@example.com")).decision.sign);
